@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration comes only from the environment and is validated once at boot. A bad value
+ * stops the process with the variable named, so a misconfigured server never half-starts.
+ */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL; leave it unset for the embedded SQLite file')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Field cipher for ID numbers, phones and bank cards. */
+  FIELD_CIPHER: z.enum(['aes-256-gcm', 'sm4-cbc-hmac-sm3']).default('aes-256-gcm'),
+  /**
+   * Key ring as `kid:base64key,kid:base64key`; the first is used to encrypt, all decrypt.
+   * Unset in the embedded default: keys are generated into DATA_DIR on first start.
+   */
+  FIELD_KEYS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/,
+      'must be kid:base64key[,kid:base64key…]',
+    )
+    .optional(),
+  /** Key for blind indexes (base64, 32 bytes). Never rotated without a re-index job. */
+  BLIND_INDEX_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=]{43,}$/, 'must be 32 bytes in base64')
+    .optional(),
+  /** Key for the audit chain's keyed hash (base64, 32 bytes). */
+  AUDIT_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=]{43,}$/, 'must be 32 bytes in base64')
+    .optional(),
+  /** Serve the built console and portal from this process (production). */
+  SERVE_WEB: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+});
+
+export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR'> & {
+  DATA_DIR: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; reason: string }[]) {
+    super('Invalid configuration: ' + problems.map((p) => `${p.variable}: ${p.reason}`).join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as shells and .env files produce them for "no value".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), reason: i.message })));
+  }
+  const c = parsed.data;
+  const dataDir = path.resolve(c.DATA_DIR);
+  return {
+    ...c,
+    DATA_DIR: dataDir,
+    database: c.DATABASE_URL
+      ? { kind: 'postgres', url: c.DATABASE_URL }
+      : { kind: 'sqlite', file: path.join(dataDir, 'zhgh.sqlite') },
+  };
+}

@@ -1,0 +1,89 @@
+import Database from 'better-sqlite3';
+import { type Dialect, type Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import pg from 'pg';
+
+/**
+ * Every place where SQLite and PostgreSQL differ lives in this file, so migrations,
+ * repositories and services are written once for both.
+ */
+export type DialectName = 'sqlite' | 'postgres';
+
+/** Column types that differ between the engines. Timestamps are UTC on both. */
+export function columnTypes(name: DialectName) {
+  return name === 'postgres'
+    ? ({ timestamp: 'timestamptz', bigint: 'bigint', json: 'jsonb', bool: 'boolean' } as const)
+    : ({ timestamp: 'text', bigint: 'integer', json: 'text', bool: 'integer' } as const);
+}
+
+let pgParsersSet = false;
+function setPgParsers(): void {
+  if (pgParsersSet) return;
+  pgParsersSet = true;
+  // int8 (counts, fen amounts, sequence numbers) as JS numbers: every value we store fits in
+  // 2^53, and both engines must hand services the same types.
+  pg.types.setTypeParser(20, (v) => Number(v));
+  // timestamptz as ISO-8601 UTC strings, the same text SQLite stores.
+  pg.types.setTypeParser(1184, (v) => new Date(v).toISOString());
+  pg.types.setTypeParser(1114, (v) => new Date(v + 'Z').toISOString());
+  // jsonb as its text, as SQLite returns it; repositories parse where they need objects.
+  pg.types.setTypeParser(3802, (v) => v);
+}
+
+export function createDialect(
+  target: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string },
+  options: { poolSize?: number } = {},
+): { dialect: Dialect; name: DialectName; close?: () => void } {
+  if (target.kind === 'postgres') {
+    setPgParsers();
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    });
+    return { dialect: new PostgresDialect({ pool }), name: 'postgres' };
+  }
+  const db = new Database(target.file);
+  // WAL lets readers run beside the writer; FULL sync keeps a committed audit event or
+  // ledger transfer on disk even if the machine loses power right after.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return { dialect: new SqliteDialect({ database: db }), name: 'sqlite', close: () => db.close() };
+}
+
+/**
+ * Serialise writers of one chain (the audit log) inside a transaction. PostgreSQL takes a
+ * transaction-scoped advisory lock; SQLite already has a single writer per file and Kysely
+ * runs one transaction at a time on its one connection.
+ */
+export async function lockChain(trx: Kysely<unknown>, name: DialectName, key: number): Promise<void> {
+  if (name === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(trx);
+}
+
+/** Make a table refuse UPDATE and DELETE: an append-only log at the database level. */
+export async function makeAppendOnly(db: Kysely<unknown>, name: DialectName, table: string): Promise<void> {
+  if (name === 'postgres') {
+    await sql
+      .raw(
+        `create or replace function ${table}_append_only() returns trigger language plpgsql as $$
+         begin raise exception '${table} is append-only'; end $$;
+         create trigger ${table}_no_update before update or delete on ${table}
+         for each row execute function ${table}_append_only();`,
+      )
+      .execute(db);
+  } else {
+    await sql
+      .raw(
+        `create trigger ${table}_no_update before update on ${table}
+         begin select raise(abort, '${table} is append-only'); end;`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `create trigger ${table}_no_delete before delete on ${table}
+         begin select raise(abort, '${table} is append-only'); end;`,
+      )
+      .execute(db);
+  }
+}

@@ -1,0 +1,54 @@
+import type { RouteContract, RouteInput, RouteOutput } from '@zhgh/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { AppError } from '../core/app-error.ts';
+import { fieldErrorsFromZod } from './errors.ts';
+
+export interface HandlerContext<R> {
+  input: RouteInput<R>;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export type Handler<R> = (ctx: HandlerContext<R>) => Promise<RouteOutput<R>> | RouteOutput<R>;
+
+/**
+ * Bind one contract to Fastify: validate every part of the input with its zod schema, run
+ * the handler, then parse the output through its schema too, so a field a presenter forgot
+ * to remove is stripped rather than leaked.
+ */
+export function bindRoute<R extends RouteContract>(
+  app: FastifyInstance,
+  route: R,
+  handler: Handler<R>,
+  registry: Map<string, Set<string>>,
+): void {
+  const methods = registry.get(route.path) ?? new Set<string>();
+  methods.add(route.method);
+  registry.set(route.path, methods);
+  app.route({
+    method: route.method,
+    url: route.path,
+    handler: async (request, reply) => {
+      const input = {
+        params: parsePart('params', route.params, request.params),
+        query: parsePart('query', route.query, request.query),
+        body: parsePart('body', route.body, request.body),
+      } as RouteInput<R>;
+      const result = await handler({ input, request, reply });
+      if (reply.sent) return reply;
+      const out = route.output.safeParse(result);
+      if (!out.success) {
+        throw new AppError('INTERNAL', undefined, `output of ${route.id} broke its contract: ${out.error.message}`);
+      }
+      return reply.status(route.status ?? 200).send(out.data);
+    },
+  });
+}
+
+function parsePart(part: string, schema: z.ZodType | undefined, value: unknown): unknown {
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', fieldErrorsFromZod(part, parsed.error));
+  return parsed.data;
+}

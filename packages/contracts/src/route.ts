@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import type { ErrorCode } from './errors.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * `public` routes need no session; every other value names the permission code the actor
+ * must hold (the permission registry arrives with identity and access).
+ */
+export type RoutePermission = 'public' | (string & {});
+
+/** One endpoint, described as data: the server binds it, the client calls it, OpenAPI shows it. */
+export interface RouteContract<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  O extends z.ZodType = z.ZodType,
+> {
+  /** Stable identifier, also the OpenAPI operationId. */
+  id: string;
+  method: HttpMethod;
+  /** Fastify-style path with `:param` segments. */
+  path: string;
+  /** Grouping tag for the docs. */
+  tag: string;
+  summary: string;
+  permission: RoutePermission;
+  params?: P;
+  query?: Q;
+  body?: B;
+  output: O;
+  /** HTTP status of a successful answer. */
+  status?: 200 | 201 | 202 | 204;
+  /** Error codes this route can answer with, beyond the standard validation and internal ones. */
+  errors: readonly ErrorCode[];
+}
+
+export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, O extends z.ZodType>(
+  route: RouteContract<P, Q, B, O>,
+): RouteContract<P, Q, B, O> {
+  return route;
+}
+
+export type RouteInput<R> =
+  R extends RouteContract<infer P, infer Q, infer B, z.ZodType>
+    ? { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> }
+    : never;
+
+export type RouteOutput<R> = R extends RouteContract<z.ZodType, z.ZodType, z.ZodType, infer O> ? z.infer<O> : never;
