@@ -44,7 +44,7 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-test-'));
-  const target: Target = { kind: 'sqlite', file: path.join(dir, 'test.sqlite') };
+  const target: Target = { kind: 'sqlite', file: path.join(dir, 'zhgh.sqlite') };
   const database = await openDatabase(target);
   await migrateToLatest(database);
   return {

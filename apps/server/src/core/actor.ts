@@ -1,0 +1,16 @@
+/**
+ * Who is acting. Every service method takes one; audit events record it. Identity and
+ * access fill in users and grants; the foundation knows the system and anonymous callers.
+ */
+export type Actor =
+  | { kind: 'system'; id: null; label: string }
+  | { kind: 'anonymous'; id: null }
+  | { kind: 'user'; id: string; userKind: 'member' | 'cadre' | 'merchant' };
+
+export const SYSTEM_ACTOR: Actor = { kind: 'system', id: null, label: 'system' };
+
+/** Request facts an audit event keeps beside the actor. */
+export interface RequestContext {
+  actor: Actor;
+  requestId?: string | null;
+}
