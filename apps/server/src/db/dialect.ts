@@ -8,11 +8,14 @@ import pg from 'pg';
  */
 export type DialectName = 'sqlite' | 'postgres';
 
-/** Column types that differ between the engines. Timestamps are UTC on both. */
+/**
+ * Column types that differ between the engines. Timestamps are UTC on both. Flags are
+ * integers 0/1 on both (better-sqlite3 cannot bind booleans), JSON is text on both.
+ */
 export function columnTypes(name: DialectName) {
   return name === 'postgres'
-    ? ({ timestamp: 'timestamptz', bigint: 'bigint', json: 'jsonb', bool: 'boolean' } as const)
-    : ({ timestamp: 'text', bigint: 'integer', json: 'text', bool: 'integer' } as const);
+    ? ({ timestamp: 'timestamptz', bigint: 'bigint' } as const)
+    : ({ timestamp: 'text', bigint: 'integer' } as const);
 }
 
 let pgParsersSet = false;

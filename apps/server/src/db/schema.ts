@@ -31,7 +31,7 @@ export interface JobTable {
   error: string | null;
   progress_done: number;
   progress_total: number | null;
-  cancel_requested: number | boolean;
+  cancel_requested: number;
   attempts: number;
   created_by: string | null;
   org_path: string | null;

@@ -39,7 +39,7 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('error', 'text')
     .addColumn('progress_done', t.bigint, (c) => c.notNull().defaultTo(0))
     .addColumn('progress_total', t.bigint)
-    .addColumn('cancel_requested', t.bool, (c) => c.notNull().defaultTo(dialect === 'postgres' ? false : 0))
+    .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_by', 'text')
     .addColumn('org_path', 'text')
