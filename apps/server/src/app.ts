@@ -3,13 +3,16 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { newId } from './core/ids.ts';
 import type { Database } from './db/database.ts';
+import { registerDocs } from './http/docs.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { loggerOptions } from './http/logging.ts';
 import { createRouter } from './http/router.ts';
+import { registerWeb, type WebServing } from './http/web.ts';
 import { systemRoutesPlugin } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.ts';
+import { VERSION } from './version.ts';
 
 export interface AppDeps {
   config: Config;
@@ -27,7 +30,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.config.NODE_ENV === 'production',
   });
   const router = createRouter(app);
-  installErrorHandling(app, () => router.registry);
+  let web: WebServing | null = null;
+  installErrorHandling(
+    app,
+    () => router.registry,
+    (request, reply) => web?.spaFallback(request, reply) ?? false,
+  );
+  await registerDocs(app, VERSION);
+  if (deps.config.SERVE_WEB) web = await registerWeb(app);
 
   systemRoutesPlugin(router.bind, createSystemService(deps.database), VERSION);
 

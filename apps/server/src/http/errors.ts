@@ -61,7 +61,11 @@ function fromFastifyError(err: FastifyError): { code: ErrorCode; fields?: FieldE
   return null;
 }
 
-export function installErrorHandling(app: FastifyInstance, knownPaths: () => Map<string, Set<string>>): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  knownPaths: () => Map<string, Set<string>>,
+  spaFallback: (request: FastifyRequest, reply: FastifyReply) => boolean = () => false,
+): void {
   app.setErrorHandler((err: FastifyError | AppError, request, reply: FastifyReply) => {
     if (err instanceof AppError) {
       if (err.status >= 500) request.log.error({ err }, 'service error');
@@ -78,6 +82,7 @@ export function installErrorHandling(app: FastifyInstance, knownPaths: () => Map
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (spaFallback(request, reply)) return reply;
     const path = request.url.split('?')[0] ?? '';
     const methods = knownPaths().get(matchPattern(path, knownPaths()) ?? '');
     if (methods && !methods.has(request.method)) {
