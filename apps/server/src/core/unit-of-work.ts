@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { RequestContext } from './actor.ts';
-import type { AuditInput, AuditLog } from './audit/audit.ts';
+import type { AuditInput, AuditLog, ChainHead } from './audit/audit.ts';
 
 export interface WriteScope {
   trx: Transaction<DB>;
@@ -18,11 +18,12 @@ export function createUnitOfWork(db: Kysely<DB>, auditLog: AuditLog) {
   return async function write<T>(ctx: RequestContext, work: (scope: WriteScope) => Promise<T>): Promise<T> {
     return db.transaction().execute(async (trx) => {
       let events = 0;
+      let head: ChainHead | undefined;
       const result = await work({
         trx,
         audit: async (event) => {
           events++;
-          await auditLog.append(trx, { ...event, actor: ctx.actor, requestId: ctx.requestId ?? null });
+          head = await auditLog.append(trx, { ...event, actor: ctx.actor, requestId: ctx.requestId ?? null }, head);
         },
       });
       if (events === 0) throw new Error('a write transaction finished without an audit event');

@@ -76,9 +76,19 @@ export function diffFields(
   return out;
 }
 
+/** The chain's last entry, as a writer holding the chain lock knows it. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
 export interface AuditLog {
-  /** Append one event inside the caller's transaction; returns its sequence number. */
-  append(trx: Transaction<DB>, input: AuditInput): Promise<number>;
+  /**
+   * Append one event inside the caller's transaction and return the new head. A caller that
+   * appends several events in one transaction passes the head back in: it still holds the
+   * chain lock, so the head cannot have moved, and the re-read is skipped.
+   */
+  append(trx: Transaction<DB>, input: AuditInput, head?: ChainHead): Promise<ChainHead>;
   verify(
     db: Kysely<DB>,
     options?: { batchSize?: number; onProgress?: (checked: number) => void },
@@ -92,16 +102,19 @@ export type VerifyResult =
 export function createAuditLog(options: { dialect: DialectName; key: Buffer }): AuditLog {
   const { dialect, key } = options;
   return {
-    async append(trx, input) {
+    async append(trx, input, known) {
       // Writers take the chain lock, read the head, and insert head+1. The primary key on
       // seq is the second wall: a writer that somehow skipped the lock fails instead of forking.
-      await lockChain(trx as unknown as Kysely<unknown>, dialect, AUDIT_CHAIN_LOCK);
-      const head = await trx
-        .selectFrom('audit_event')
-        .select(['seq', 'hash'])
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      let head = known;
+      if (!head) {
+        await lockChain(trx as unknown as Kysely<unknown>, dialect, AUDIT_CHAIN_LOCK);
+        head = await trx
+          .selectFrom('audit_event')
+          .select(['seq', 'hash'])
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+      }
       const entry = {
         seq: (head?.seq ?? 0) + 1,
         id: newId(),
@@ -117,11 +130,12 @@ export function createAuditLog(options: { dialect: DialectName; key: Buffer }): 
         request_id: input.requestId ?? null,
       };
       const prevHash = head?.hash ?? GENESIS_HASH;
+      const hash = chainHash(key, prevHash, entry);
       await trx
         .insertInto('audit_event')
-        .values({ ...entry, prev_hash: prevHash, hash: chainHash(key, prevHash, entry) })
+        .values({ ...entry, prev_hash: prevHash, hash })
         .execute();
-      return entry.seq;
+      return { seq: entry.seq, hash };
     },
 
     async verify(db, opts = {}) {
