@@ -1,24 +1,84 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
 import { allRoutes } from '@zhgh/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { createAuditLog } from './core/audit/audit.ts';
+import { createBlindIndexer } from './core/crypto/blind-index.ts';
+import { createFieldCipher } from './core/crypto/field-cipher.ts';
+import { loadKeys } from './core/crypto/keys.ts';
+import type { CoreDeps } from './core/deps.ts';
 import { newId } from './core/ids.ts';
+import { createInProcessJobQueue } from './core/jobs/jobs.ts';
+import { createOutboxSms, outboxFile } from './core/notify/sms.ts';
+import { createUnitOfWork } from './core/unit-of-work.ts';
 import type { Database } from './db/database.ts';
+import { createAuthenticator } from './http/authenticate.ts';
 import { registerDocs } from './http/docs.ts';
 import { installErrorHandling } from './http/errors.ts';
 import { loggerOptions } from './http/logging.ts';
 import { createRouter } from './http/router.ts';
 import { registerWeb, type WebServing } from './http/web.ts';
+import { bindAccessRoutes } from './modules/access/access.routes.ts';
+import { createAccessService } from './modules/access/access.service.ts';
+import { bindAuditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
+import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
+import { bindAuthRoutes } from './modules/auth/auth.routes.ts';
+import { createAuthService } from './modules/auth/auth.service.ts';
+import { bindOrgRoutes } from './modules/orgs/orgs.routes.ts';
+import { createOrgsService } from './modules/orgs/orgs.service.ts';
 import { systemRoutesPlugin } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
-
-export { VERSION } from './version.ts';
 import { VERSION } from './version.ts';
+
+export { VERSION };
 
 export interface AppDeps {
   config: Config;
   database: Database;
   /** Where log lines go; tests pass a buffer to read them back. */
   logStream?: NodeJS.WritableStream;
+  /** Clock; tests move it to cover timeouts. */
+  now?: () => Date;
+  /** Start the in-process job runner (off in tests that drive jobs by hand). */
+  runJobs?: boolean;
+}
+
+export function createCore(deps: AppDeps): CoreDeps {
+  const { config, database } = deps;
+  const keys = loadKeys(config);
+  const audit = createAuditLog({ dialect: database.dialect, key: keys.auditKey });
+  const write = createUnitOfWork(database.db, audit);
+  return {
+    config,
+    db: database.db,
+    dialect: database.dialect,
+    write,
+    audit,
+    cipher: createFieldCipher(config.FIELD_CIPHER, keys.fieldRing),
+    blind: createBlindIndexer(keys.blindIndexKey, config.FIELD_CIPHER),
+    jobs: createInProcessJobQueue({ db: database.db, write }),
+    sms: createOutboxSms(outboxFile(config.DATA_DIR)),
+    now: deps.now ?? (() => new Date()),
+  };
+}
+
+export function createServices(core: CoreDeps, database: Database) {
+  return {
+    system: createSystemService(database),
+    auth: createAuthService(core),
+    access: createAccessService(core),
+    orgs: createOrgsService(core),
+    auditLog: createAuditLogService(core),
+  };
+}
+export type Services = ReturnType<typeof createServices>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    core: CoreDeps;
+    services: Services;
+  }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -29,7 +89,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Behind a load balancer the client address comes from X-Forwarded-For.
     trustProxy: deps.config.NODE_ENV === 'production',
   });
-  const router = createRouter(app);
+  const core = createCore(deps);
+  const services = createServices(core, deps.database);
+  app.decorate('core', core);
+  app.decorate('services', services);
+  await services.access.ensureBuiltinRoles();
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  const router = createRouter(app, createAuthenticator(services.auth));
   let web: WebServing | null = null;
   installErrorHandling(
     app,
@@ -39,11 +107,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerDocs(app, VERSION);
   if (deps.config.SERVE_WEB) web = await registerWeb(app);
 
-  systemRoutesPlugin(router.bind, createSystemService(deps.database), VERSION);
+  systemRoutesPlugin(router.bind, services.system, VERSION);
+  bindAuthRoutes(router.bind, services.auth, deps.config);
+  bindAccessRoutes(router.bind, services.access);
+  bindOrgRoutes(router.bind, services.orgs);
+  bindAuditLogRoutes(router.bind, services.auditLog);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {
     throw new Error(`contracts without a handler: ${unbound.map((r) => r.id).join(', ')}`);
+  }
+  if (deps.runJobs ?? true) {
+    core.jobs.start();
+    app.addHook('onClose', async () => core.jobs.stop());
   }
   await app.ready();
   return app;

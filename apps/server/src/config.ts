@@ -44,6 +44,50 @@ const schema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Consecutive failed sign-ins before the account locks (等保: limit failures). */
+  LOCKOUT_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  LOCKOUT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  /** Idle timeout of sessions, per user kind. */
+  SESSION_IDLE_MEMBER_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  SESSION_IDLE_CADRE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  SESSION_IDLE_MERCHANT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  /** Absolute session lifetime, whatever the activity. */
+  SESSION_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
+  /** Cadre passwords expire after this many days (等保); 0 turns expiry off. */
+  PASSWORD_MAX_AGE_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
+  /** SMS sign-in codes requested from one address per hour. */
+  SMS_IP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  /** Sign-in attempts from one address per minute (all accounts). */
+  LOGIN_IP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Cookie Secure flag: `auto` sets it when the request arrived over HTTPS. */
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Where SMS goes: the local outbox file (development, tests, demo). */
+  SMS_ADAPTER: z.enum(['outbox']).default('outbox'),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR'> & {

@@ -16,6 +16,29 @@ export const ERROR_CODES = [
   'INTERNAL',
   'JOB_NOT_CANCELLABLE',
   'JOB_NOT_RESUMABLE',
+  'AUTH_INVALID_CREDENTIALS',
+  'ACCOUNT_LOCKED',
+  'ACCOUNT_DISABLED',
+  'PASSWORD_EXPIRED',
+  'PASSWORD_POLICY',
+  'TOTP_REQUIRED',
+  'TOTP_INVALID',
+  'TOTP_ENROLLMENT_REQUIRED',
+  'TOTP_ALREADY_ENABLED',
+  'CSRF_TOKEN_MISSING',
+  'CSRF_TOKEN_INVALID',
+  'SESSION_EXPIRED',
+  'SMS_CODE_WRONG',
+  'SMS_CODE_EXPIRED',
+  'SMS_CODE_USED',
+  'SMS_RATE_LIMITED',
+  'SEPARATION_OF_DUTIES',
+  'SELF_GRANT',
+  'ROLE_BUILTIN_READONLY',
+  'ROLE_NOT_FOR_USER_KIND',
+  'USERNAME_TAKEN',
+  'PHONE_TAKEN',
+  'RECOVERY_NOT_PENDING',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -48,6 +71,35 @@ export function statusOf(code: ErrorCode): number {
       return 503;
     case 'INTERNAL':
       return 500;
+    case 'PASSWORD_POLICY':
+    case 'SMS_CODE_WRONG':
+    case 'SMS_CODE_EXPIRED':
+    case 'SMS_CODE_USED':
+      return 400;
+    case 'AUTH_INVALID_CREDENTIALS':
+    case 'TOTP_REQUIRED':
+    case 'TOTP_INVALID':
+    case 'SESSION_EXPIRED':
+      return 401;
+    case 'ACCOUNT_DISABLED':
+    case 'PASSWORD_EXPIRED':
+    case 'TOTP_ENROLLMENT_REQUIRED':
+    case 'CSRF_TOKEN_MISSING':
+    case 'CSRF_TOKEN_INVALID':
+    case 'SELF_GRANT':
+      return 403;
+    case 'TOTP_ALREADY_ENABLED':
+    case 'SEPARATION_OF_DUTIES':
+    case 'ROLE_BUILTIN_READONLY':
+    case 'ROLE_NOT_FOR_USER_KIND':
+    case 'USERNAME_TAKEN':
+    case 'PHONE_TAKEN':
+    case 'RECOVERY_NOT_PENDING':
+      return 409;
+    case 'ACCOUNT_LOCKED':
+      return 423;
+    case 'SMS_RATE_LIMITED':
+      return 429;
   }
 }
 
@@ -81,6 +133,56 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh ? '该任务已结束，不能取消' : 'The job has finished and cannot be cancelled';
     case 'JOB_NOT_RESUMABLE':
       return zh ? '只有已取消或失败的任务可以继续' : 'Only a cancelled or failed job can be resumed';
+    case 'AUTH_INVALID_CREDENTIALS':
+      return zh ? '账号或密码错误' : 'Wrong account or password';
+    case 'ACCOUNT_LOCKED':
+      return zh
+        ? '连续登录失败次数过多，账号已临时锁定，请稍后再试'
+        : 'Too many failed sign-ins; the account is locked for a while';
+    case 'ACCOUNT_DISABLED':
+      return zh ? '账号已停用，请联系管理员' : 'The account is disabled; contact an administrator';
+    case 'PASSWORD_EXPIRED':
+      return zh ? '密码已过期，请先修改密码' : 'The password has expired; change it first';
+    case 'PASSWORD_POLICY':
+      return zh ? '新密码不符合密码规则' : 'The new password does not meet the password rules';
+    case 'TOTP_REQUIRED':
+      return zh ? '请输入动态口令' : 'Enter the one-time code from your authenticator';
+    case 'TOTP_INVALID':
+      return zh ? '动态口令错误或已使用' : 'The one-time code is wrong or already used';
+    case 'TOTP_ENROLLMENT_REQUIRED':
+      return zh ? '您的角色要求先绑定动态口令' : 'Your role requires setting up an authenticator first';
+    case 'TOTP_ALREADY_ENABLED':
+      return zh ? '已绑定动态口令' : 'An authenticator is already set up';
+    case 'CSRF_TOKEN_MISSING':
+      return zh ? '缺少安全令牌，请刷新页面后重试' : 'The security token is missing; reload and try again';
+    case 'CSRF_TOKEN_INVALID':
+      return zh ? '安全令牌无效，请刷新页面后重试' : 'The security token is invalid; reload and try again';
+    case 'SESSION_EXPIRED':
+      return zh ? '登录已超时，请重新登录' : 'The session has expired; sign in again';
+    case 'SMS_CODE_WRONG':
+      return zh ? '验证码错误' : 'The verification code is wrong';
+    case 'SMS_CODE_EXPIRED':
+      return zh ? '验证码已过期，请重新获取' : 'The verification code has expired; request a new one';
+    case 'SMS_CODE_USED':
+      return zh ? '验证码已使用，请重新获取' : 'The verification code was already used; request a new one';
+    case 'SMS_RATE_LIMITED':
+      return zh ? '验证码发送过于频繁，请稍后再试' : 'Codes were requested too often; try again later';
+    case 'SEPARATION_OF_DUTIES':
+      return zh
+        ? '系统、安全、审计管理员不能由同一人兼任'
+        : 'One person cannot hold two of the system, security and audit administrator roles';
+    case 'SELF_GRANT':
+      return zh ? '不能给自己授予角色' : 'You cannot grant a role to yourself';
+    case 'ROLE_BUILTIN_READONLY':
+      return zh ? '内置角色不能修改' : 'Built-in roles cannot be changed';
+    case 'ROLE_NOT_FOR_USER_KIND':
+      return zh ? '该角色不能授予此类用户' : 'This role cannot be granted to this kind of user';
+    case 'USERNAME_TAKEN':
+      return zh ? '用户名已被使用' : 'The user name is taken';
+    case 'PHONE_TAKEN':
+      return zh ? '手机号已被使用' : 'The phone number is already in use';
+    case 'RECOVERY_NOT_PENDING':
+      return zh ? '该重置申请已处理' : 'This reset request has already been decided';
   }
 }
 

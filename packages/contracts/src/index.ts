@@ -1,5 +1,11 @@
+export * from './access.ts';
+export * from './audit.ts';
+export * from './auth.ts';
+export * from './common.ts';
 export * from './errors.ts';
-export * from './route.ts';
-export * from './system.ts';
-export { allRoutes } from './routes.ts';
 export * from './openapi.ts';
+export * from './orgs.ts';
+export * from './permissions.ts';
+export * from './route.ts';
+export { allRoutes } from './routes.ts';
+export * from './system.ts';

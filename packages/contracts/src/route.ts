@@ -3,11 +3,14 @@ import type { ErrorCode } from './errors.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+import type { PermissionCode } from './permissions.ts';
+
 /**
- * `public` routes need no session; every other value names the permission code the actor
- * must hold (the permission registry arrives with identity and access).
+ * `public` routes need no session; `authenticated` ones need any signed-in user (self-service:
+ * my session, my password); every other value is the permission the actor must hold at the
+ * organization the request is about.
  */
-export type RoutePermission = 'public' | (string & {});
+export type RoutePermission = 'public' | 'authenticated' | PermissionCode;
 
 /** One endpoint, described as data: the server binds it, the client calls it, OpenAPI shows it. */
 export interface RouteContract<
@@ -33,6 +36,11 @@ export interface RouteContract<
   status?: 200 | 201 | 202 | 204;
   /** Error codes this route can answer with, beyond the standard validation and internal ones. */
   errors: readonly ErrorCode[];
+  /**
+   * Reachable from a restricted session (password expired, or TOTP enrollment pending), so
+   * the user can fix what restricts them.
+   */
+  allowRestricted?: true;
 }
 
 export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, O extends z.ZodType>(

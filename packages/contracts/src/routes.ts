@@ -1,5 +1,15 @@
+import { accessRoutes } from './access.ts';
+import { auditRoutes } from './audit.ts';
+import { authRoutes } from './auth.ts';
+import { orgRoutes } from './orgs.ts';
 import type { RouteContract } from './route.ts';
 import { systemRoutes } from './system.ts';
 
 /** Every endpoint of the platform; the server binds exactly these and tests enumerate them. */
-export const allRoutes: readonly RouteContract[] = [...Object.values(systemRoutes)];
+export const allRoutes: readonly RouteContract[] = [
+  ...Object.values(systemRoutes),
+  ...Object.values(authRoutes),
+  ...Object.values(accessRoutes),
+  ...Object.values(orgRoutes),
+  ...Object.values(auditRoutes),
+];

@@ -11,11 +11,13 @@ export type DialectName = 'sqlite' | 'postgres';
 /**
  * Column types that differ between the engines. Timestamps are UTC on both. Flags are
  * integers 0/1 on both (better-sqlite3 cannot bind booleans), JSON is text on both.
+ * Materialized paths compare bytewise on both (SQLite's default BINARY, PostgreSQL's "C"
+ * collation), so "this subtree" is an indexable range `path >= '/a/' and path < '/a0'`.
  */
 export function columnTypes(name: DialectName) {
   return name === 'postgres'
-    ? ({ timestamp: 'timestamptz', bigint: 'bigint' } as const)
-    : ({ timestamp: 'text', bigint: 'integer' } as const);
+    ? ({ timestamp: 'timestamptz', bigint: 'bigint', path: sql`text collate "C"` } as const)
+    : ({ timestamp: 'text', bigint: 'integer', path: sql`text` } as const);
 }
 
 let pgParsersSet = false;

@@ -42,7 +42,130 @@ export interface JobTable {
   finished_at: string | null;
 }
 
+export interface OrganizationTable {
+  id: string;
+  parent_id: string | null;
+  name: string;
+  type: string;
+  level: string | null;
+  region_code: string | null;
+  /** Ids from the root, `/a/b/c/`; "b and below" is the range ['/a/b/', '/a/b0'). */
+  path: string;
+  depth: number;
+  province_root: string;
+  status: 'active' | 'dissolved' | 'merged';
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserAccountTable {
+  id: string;
+  kind: 'member' | 'cadre' | 'merchant';
+  username: string | null;
+  display_name: string;
+  phone_cipher: string | null;
+  phone_index: string | null;
+  org_id: string | null;
+  org_path: string | null;
+  province_root: string | null;
+  password_hash: string | null;
+  password_changed_at: string | null;
+  /** Set for passwords an administrator chose: the user must replace them at first sign-in. */
+  password_must_change: number;
+  totp_secret_cipher: string | null;
+  /** A secret shown for enrollment, not yet proven by a code. */
+  totp_pending_cipher: string | null;
+  totp_enabled_at: string | null;
+  /** Last accepted TOTP time step: a code is never accepted twice. */
+  totp_last_step: number | null;
+  status: 'active' | 'disabled';
+  failed_attempts: number;
+  locked_until: string | null;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionTable {
+  id: string;
+  public_id: string;
+  user_id: string;
+  csrf_token: string;
+  restriction: 'password_expired' | 'totp_enrollment' | null;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  idle_timeout_s: number;
+  ip: string | null;
+  user_agent: string | null;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export interface RoleTable {
+  id: string;
+  code: string;
+  name_zh: string;
+  name_en: string;
+  builtin: number;
+  separated_duty: 'system' | 'security' | 'audit' | null;
+  /** JSON array of the user kinds that may hold the role. */
+  user_kinds: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RolePermissionTable {
+  role_id: string;
+  permission: string;
+}
+
+export interface RoleGrantTable {
+  id: string;
+  user_id: string;
+  role_id: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  valid_from: string;
+  valid_to: string | null;
+  granted_by: string | null;
+  created_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+export interface SmsCodeTable {
+  id: string;
+  phone_index: string;
+  code_hash: string;
+  ip: string | null;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+  attempts: number;
+}
+
+export interface TotpRecoveryTable {
+  id: string;
+  user_id: string;
+  org_path: string | null;
+  reason: string;
+  status: 'pending' | 'approved' | 'rejected';
+  requested_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+}
+
 export interface DB {
   audit_event: AuditEventTable;
   job: JobTable;
+  organization: OrganizationTable;
+  user_account: UserAccountTable;
+  session: SessionTable;
+  role: RoleTable;
+  role_permission: RolePermissionTable;
+  role_grant: RoleGrantTable;
+  sms_code: SmsCodeTable;
+  totp_recovery: TotpRecoveryTable;
 }

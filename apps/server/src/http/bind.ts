@@ -2,9 +2,10 @@ import type { RouteContract, RouteInput, RouteOutput } from '@zhgh/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError } from '../core/app-error.ts';
+import type { Authenticator, RequestAuth } from './authenticate.ts';
 import { fieldErrorsFromZod } from './errors.ts';
 
-export interface HandlerContext<R> {
+export interface HandlerContext<R> extends RequestAuth {
   input: RouteInput<R>;
   request: FastifyRequest;
   reply: FastifyReply;
@@ -22,6 +23,8 @@ export function bindRoute<R extends RouteContract>(
   route: R,
   handler: Handler<R>,
   registry: Map<string, Set<string>>,
+  authenticate: Authenticator,
+  options: { rateLimit?: { max: number; timeWindow: number } } = {},
 ): void {
   const methods = registry.get(route.path) ?? new Set<string>();
   methods.add(route.method);
@@ -29,13 +32,15 @@ export function bindRoute<R extends RouteContract>(
   app.route({
     method: route.method,
     url: route.path,
+    ...(options.rateLimit ? { config: { rateLimit: options.rateLimit } } : {}),
     handler: async (request, reply) => {
+      const auth = await authenticate(request, route);
       const input = {
         params: parsePart('params', route.params, request.params),
         query: parsePart('query', route.query, request.query),
         body: parsePart('body', route.body, request.body),
       } as RouteInput<R>;
-      const result = await handler({ input, request, reply });
+      const result = await handler({ ...auth, input, request, reply });
       if (reply.sent) return reply;
       const out = route.output.safeParse(result);
       if (!out.success) {

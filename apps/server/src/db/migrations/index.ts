@@ -1,9 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect.ts';
 import * as m0001 from './0001-core.ts';
+import * as m0002 from './0002-identity.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
   name: string;
   up: (db: Kysely<unknown>, dialect: DialectName) => Promise<void>;
-}[] = [{ name: '0001-core', up: m0001.up }];
+}[] = [
+  { name: '0001-core', up: m0001.up },
+  { name: '0002-identity', up: m0002.up },
+];

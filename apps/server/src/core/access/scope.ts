@@ -1,0 +1,66 @@
+import { type Expression, type ExpressionBuilder, sql, type SqlBool } from 'kysely';
+import { AppError } from '../app-error.ts';
+import type { Principal } from './principal.ts';
+
+/**
+ * THE scope helper. Every org-scoped query and check goes through here: lists, details,
+ * counts, aggregates, exports, search, and ids inside request bodies.
+ *
+ * A scope is the set of subtrees (materialized paths) where the actor holds a permission
+ * through a live grant. Outside it, a record does not exist for the actor: `requireInScope`
+ * throws the same NOT_FOUND a missing id gets, so probing ids reveals nothing.
+ */
+export interface Scope {
+  readonly permission: string;
+  /** Minimal set of subtree roots: no path lies inside another. */
+  readonly paths: readonly string[];
+}
+
+export function scopeFor(principal: Principal | undefined, permission: string): Scope {
+  const paths = (principal?.grants ?? []).filter((g) => g.permissions.has(permission)).map((g) => g.orgPath);
+  return { permission, paths: minimalPaths(paths) };
+}
+
+/** Drop paths that lie inside another path of the set. */
+export function minimalPaths(paths: readonly string[]): string[] {
+  const sorted = [...new Set(paths)].sort();
+  const out: string[] = [];
+  for (const p of sorted) if (!out.some((q) => p.startsWith(q))) out.push(p);
+  return out;
+}
+
+/** `/a/b/` covers itself and everything below: the range ['/a/b/', '/a/b0'). */
+export function subtreeUpperBound(path: string): string {
+  // '0' is the character after '/', and ids never contain '/'.
+  return path.slice(0, -1) + '0';
+}
+
+export function covers(scope: Scope, orgPath: string | null | undefined): boolean {
+  if (!orgPath) return false;
+  return scope.paths.some((p) => orgPath.startsWith(p));
+}
+
+/** Throw NOT_FOUND (never 403) when a record's organization is outside the scope. */
+export function requireInScope(scope: Scope, orgPath: string | null | undefined): void {
+  if (!covers(scope, orgPath)) throw AppError.notFound(`outside ${scope.permission} scope`);
+}
+
+/**
+ * SQL condition "column lies in the scope", as indexable range comparisons. An empty scope
+ * matches nothing.
+ */
+export function inScope<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  column: string,
+  scope: Scope,
+): Expression<SqlBool> {
+  if (scope.paths.length === 0) return sql<SqlBool>`1 = 0`;
+  const ref = sql.ref(column);
+  return eb.or(scope.paths.map((p) => sql<SqlBool>`(${ref} >= ${p} and ${ref} < ${subtreeUpperBound(p)})`));
+}
+
+/** Narrow a scope to one subtree the caller asked for (e.g. `?orgId=`), which must lie inside it. */
+export function narrowScope(scope: Scope, orgPath: string): Scope {
+  requireInScope(scope, orgPath);
+  return { permission: scope.permission, paths: [orgPath] };
+}
