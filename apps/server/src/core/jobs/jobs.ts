@@ -101,6 +101,7 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
   const handlers = new Map<string, JobHandler<unknown, unknown>>();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
+  let starting: Promise<void> | null = null;
   let stopped = true;
 
   const load = async (id: string) => db.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirst();
@@ -116,12 +117,14 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
   }
 
   async function claimNext(): Promise<JobTable | null> {
+    // Nothing registered means nothing this process could run; also avoids an empty `in ()`.
+    if (handlers.size === 0) return null;
     for (;;) {
       const next = await db
         .selectFrom('job')
         .selectAll()
         .where('status', '=', 'queued')
-        .where('kind', 'in', handlers.size > 0 ? [...handlers.keys()] : ['\0'])
+        .where('kind', 'in', [...handlers.keys()])
         .orderBy('created_at')
         .limit(1)
         .executeTakeFirst();
@@ -202,6 +205,11 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
     }
   }
 
+  /** Background ticks stop with the runner; `drain` calls `tick` directly and always runs. */
+  const backgroundTick = () => {
+    if (!stopped) void tick();
+  };
+
   async function tick(): Promise<void> {
     if (running) return running;
     running = (async () => {
@@ -254,7 +262,7 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
           .execute();
         await s.audit({ action: 'job.enqueue', subjectType: 'job', subjectId: id, orgPath: opts.orgPath ?? null });
       });
-      if (!stopped) setImmediate(() => void tick());
+      if (!stopped) setImmediate(backgroundTick);
       return id;
     },
 
@@ -308,15 +316,16 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
           changes: [{ field: 'status', from: row.status, to: 'queued' }],
         });
       });
-      if (!stopped) setImmediate(() => void tick());
+      if (!stopped) setImmediate(backgroundTick);
       return toJobView((await load(id))!);
     },
 
     start() {
       if (!stopped) return;
       stopped = false;
-      void recoverAbandoned().then(() => tick());
-      timer = setInterval(() => void tick(), pollMs);
+      // Kept so `stop` can wait for it: a recovery still in flight must not outlive the pool.
+      starting = recoverAbandoned().then(backgroundTick, () => undefined);
+      timer = setInterval(backgroundTick, pollMs);
       timer.unref();
     },
 
@@ -324,6 +333,8 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
       stopped = true;
       if (timer) clearInterval(timer);
       timer = null;
+      await starting;
+      starting = null;
       await running;
     },
 

@@ -1,0 +1,23 @@
+export { can, type PermissionCodes, useAbilities } from './abilities.ts';
+export {
+  type ApiClient,
+  type ApiClientOptions,
+  ApiError,
+  type CallArgs,
+  type CallInput,
+  clientErrorBody,
+  createApiClient,
+  isApiError,
+} from './api.ts';
+export { setDocumentTitle } from './browser.ts';
+export {
+  type AppI18n,
+  createI18nFor,
+  DEFAULT_LOCALE,
+  initialLocale,
+  isLocale,
+  LOCALE_STORAGE_KEY,
+  LOCALES,
+  type MessageTree,
+} from './i18n.ts';
+export { type Request, useRequest } from './request.ts';
