@@ -81,7 +81,10 @@ const errorBody: ErrorBody = {
 
 describe('createApiClient', () => {
   it('calls a route without input and returns its typed output', async () => {
-    const server = fakeServer(200, JSON.stringify({ name: '智慧工会', version: '1.2.3', locales: ['zh-CN'], database: 'sqlite' }));
+    const server = fakeServer(
+      200,
+      JSON.stringify({ name: '智慧工会', version: '1.2.3', locales: ['zh-CN'], database: 'sqlite' }),
+    );
     const api = createApiClient({ fetch: server.fetch });
     const meta = await api.call(systemRoutes.meta);
     expectTypeOf(meta.version).toEqualTypeOf<string>();
@@ -152,7 +155,10 @@ describe('createApiClient', () => {
   });
 
   it('turns an answer from something other than our server into SERVICE_UNAVAILABLE', async () => {
-    const api = createApiClient({ fetch: fakeServer(502, '<html>Bad Gateway</html>', 'text/html').fetch, locale: () => 'en' });
+    const api = createApiClient({
+      fetch: fakeServer(502, '<html>Bad Gateway</html>', 'text/html').fetch,
+      locale: () => 'en',
+    });
     const err = (await api.call(systemRoutes.meta).catch((e: unknown) => e)) as ApiError;
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
     expect(err.status).toBe(502);
