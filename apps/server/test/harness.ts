@@ -61,9 +61,25 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', DATA_DIR: os.tmpdir(), ...overrides });
 }
 
-/** An in-process app over a fresh database, with its log lines captured for inspection. */
-export async function createTestApp(overrides: Record<string, string> = {}) {
+/** A clock tests can move forward to cover idle timeouts, expiry and lockout ends. */
+export function createTestClock(start = new Date()) {
+  let offsetMs = 0;
+  const base = start.getTime() - Date.now();
+  return {
+    now: () => new Date(Date.now() + base + offsetMs),
+    advance(ms: number) {
+      offsetMs += ms;
+    },
+  };
+}
+
+/**
+ * An in-process app over a fresh database and its own data folder (keys, SMS outbox), with
+ * its log lines captured for inspection.
+ */
+export async function createTestApp(overrides: Record<string, string> = {}, options: { now?: () => Date } = {}) {
   const { database, drop } = await createTestDatabase();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-data-'));
   const logs: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -71,8 +87,8 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
       cb();
     },
   });
-  const config = testConfig(overrides);
-  const app = await buildApp({ config, database, logStream });
+  const config = testConfig({ DATA_DIR: dataDir, ...overrides });
+  const app = await buildApp({ config, database, logStream, ...(options.now ? { now: options.now } : {}) });
   return {
     app,
     database,
@@ -80,6 +96,7 @@ export async function createTestApp(overrides: Record<string, string> = {}) {
     close: async () => {
       await app.close();
       await drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

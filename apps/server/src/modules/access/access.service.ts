@@ -42,6 +42,46 @@ export function createAccessService(deps: CoreDeps) {
     return org;
   }
 
+  /** A fresh account row; phone encrypted with its blind index, password hashed. */
+  async function newUserRow(
+    input: {
+      kind: UserAccountTable['kind'];
+      username: string | null;
+      displayName: string;
+      phone?: string | null | undefined;
+      password?: string | null | undefined;
+    },
+    org: { id: string; path: string; province_root: string } | null,
+    mustChangePassword: boolean,
+  ): Promise<UserAccountTable> {
+    const now = iso();
+    return {
+      id: newId(),
+      kind: input.kind,
+      username: input.username,
+      display_name: input.displayName,
+      phone_cipher: input.phone ? cipher.encrypt(input.phone, PHONE_CTX) : null,
+      phone_index: input.phone ? blind.index(input.phone, PHONE_CTX) : null,
+      org_id: org?.id ?? null,
+      org_path: org?.path ?? null,
+      province_root: org?.province_root ?? null,
+      password_hash: input.password ? await hashPassword(input.password) : null,
+      password_changed_at: input.password ? now : null,
+      // An administrator knows an initial password: the user replaces it at first sign-in.
+      password_must_change: mustChangePassword ? 1 : 0,
+      totp_secret_cipher: null,
+      totp_pending_cipher: null,
+      totp_enabled_at: null,
+      totp_last_step: null,
+      status: 'active',
+      failed_attempts: 0,
+      locked_until: null,
+      last_login_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
   return {
     /** Make the built-in roles match the code: created if missing, permissions kept in step. */
     async ensureBuiltinRoles(): Promise<void> {
@@ -187,6 +227,86 @@ export function createAccessService(deps: CoreDeps) {
       };
     },
 
+    /**
+     * System bootstrap (demo seed, first administrator, test factories): an account with a
+     * known password and optionally an enrolled authenticator, without an actor's scope.
+     * Never bound to a route.
+     */
+    async provisionUser(
+      ctx: RequestContext,
+      input: {
+        kind: UserAccountTable['kind'];
+        username?: string | null;
+        displayName: string;
+        phone?: string | null;
+        orgId?: string | null;
+        password?: string | null;
+        totpSecret?: string | null;
+      },
+    ): Promise<UserAccountTable> {
+      const org = input.orgId ? await orgsRepository.findById(db, input.orgId) : null;
+      if (input.orgId && !org) throw AppError.notFound();
+      const row = await newUserRow({ ...input, username: input.username ?? null }, org ?? null, false);
+      if (input.totpSecret) {
+        row.totp_secret_cipher = cipher.encrypt(input.totpSecret, 'user.totp_secret');
+        row.totp_enabled_at = row.created_at;
+      }
+      await write(ctx, async (s) => {
+        await authRepository.insertUser(s.trx, row);
+        await s.audit({
+          action: 'user.provision',
+          subjectType: 'user',
+          subjectId: row.id,
+          orgPath: row.org_path,
+          changes: [
+            { field: 'kind', to: row.kind },
+            { field: 'username', to: row.username },
+            ...(input.phone ? [{ field: 'phone', sensitive: true as const }] : []),
+            ...(input.password ? [{ field: 'password', sensitive: true as const }] : []),
+          ],
+        });
+      });
+      return row;
+    },
+
+    /** System bootstrap: grant a role by code at an organization. Never bound to a route. */
+    async provisionGrant(ctx: RequestContext, input: { userId: string; roleCode: string; orgId: string }) {
+      const org = await orgsRepository.findById(db, input.orgId);
+      const role = await repo.findRoleByCode(db, input.roleCode);
+      if (!org || !role) throw AppError.notFound();
+      const id = newId();
+      await write(ctx, async (s) => {
+        await s.trx
+          .insertInto('role_grant')
+          .values({
+            id,
+            user_id: input.userId,
+            role_id: role.id,
+            org_id: org.id,
+            org_path: org.path,
+            province_root: org.province_root,
+            valid_from: iso(),
+            valid_to: null,
+            granted_by: null,
+            created_at: iso(),
+            revoked_at: null,
+            revoked_by: null,
+          })
+          .execute();
+        await s.audit({
+          action: 'grant.provision',
+          subjectType: 'grant',
+          subjectId: id,
+          orgPath: org.path,
+          changes: [
+            { field: 'userId', to: input.userId },
+            { field: 'role', to: role.code },
+          ],
+        });
+      });
+      return id;
+    },
+
     async getUser(ctx: RequestContext, id: string) {
       const u = await loadUserInScope(ctx, id, 'user.read');
       return presentUser(u, phoneOf(u));
@@ -209,33 +329,7 @@ export function createAccessService(deps: CoreDeps) {
       if (phoneIndex && (await authRepository.findUserByPhoneIndex(db, phoneIndex))) throw new AppError('PHONE_TAKEN');
       const problems = passwordProblems(input.initialPassword, input.kind, input.username, 'body.initialPassword');
       if (problems.length > 0) throw new AppError('PASSWORD_POLICY', problems);
-      const hash = await hashPassword(input.initialPassword);
-      const now = iso();
-      const row: UserAccountTable = {
-        id: newId(),
-        kind: input.kind,
-        username: input.username,
-        display_name: input.displayName,
-        phone_cipher: input.phone ? cipher.encrypt(input.phone, PHONE_CTX) : null,
-        phone_index: phoneIndex,
-        org_id: org.id,
-        org_path: org.path,
-        province_root: org.province_root,
-        password_hash: hash,
-        password_changed_at: now,
-        // An administrator knows this password: the user replaces it at first sign-in.
-        password_must_change: 1,
-        totp_secret_cipher: null,
-        totp_pending_cipher: null,
-        totp_enabled_at: null,
-        totp_last_step: null,
-        status: 'active',
-        failed_attempts: 0,
-        locked_until: null,
-        last_login_at: null,
-        created_at: now,
-        updated_at: now,
-      };
+      const row = await newUserRow({ ...input, password: input.initialPassword }, org, true);
       await write(ctx, async (s) => {
         await authRepository.insertUser(s.trx, row);
         await s.audit({

@@ -20,6 +20,44 @@ export function createOrgsService(deps: CoreDeps) {
     return org;
   }
 
+  async function insertUnder(
+    ctx: RequestContext,
+    parent: OrganizationTable,
+    input: z.infer<typeof orgCreateBody>,
+  ): Promise<OrganizationTable> {
+    return write(ctx, async (s) => {
+      const id = newId();
+      const now = new Date().toISOString();
+      const row: OrganizationTable = {
+        id,
+        parent_id: parent.id,
+        name: input.name,
+        type: input.type,
+        level: input.type === 'federation' ? (input.level ?? null) : null,
+        region_code: input.regionCode ?? null,
+        path: `${parent.path}${id}/`,
+        depth: parent.depth + 1,
+        province_root: parent.province_root,
+        status: 'active',
+        created_at: now,
+        updated_at: now,
+      };
+      await repo.insert(s.trx, row);
+      await s.audit({
+        action: 'org.create',
+        subjectType: 'organization',
+        subjectId: id,
+        orgPath: row.path,
+        changes: [
+          { field: 'name', to: row.name },
+          { field: 'type', to: row.type },
+          { field: 'parentId', to: parent.id },
+        ],
+      });
+      return row;
+    });
+  }
+
   return {
     loadInScope,
 
@@ -40,37 +78,17 @@ export function createOrgsService(deps: CoreDeps) {
     async create(ctx: RequestContext, input: z.infer<typeof orgCreateBody>) {
       // The parent id comes from the body: it must be in scope like any id in a URL.
       const parent = await loadInScope(ctx, input.parentId, 'org.create');
-      return write(ctx, async (s) => {
-        const id = newId();
-        const now = new Date().toISOString();
-        const row: OrganizationTable = {
-          id,
-          parent_id: parent.id,
-          name: input.name,
-          type: input.type,
-          level: input.type === 'federation' ? (input.level ?? null) : null,
-          region_code: input.regionCode ?? null,
-          path: `${parent.path}${id}/`,
-          depth: parent.depth + 1,
-          province_root: parent.province_root,
-          status: 'active',
-          created_at: now,
-          updated_at: now,
-        };
-        await repo.insert(s.trx, row);
-        await s.audit({
-          action: 'org.create',
-          subjectType: 'organization',
-          subjectId: id,
-          orgPath: row.path,
-          changes: [
-            { field: 'name', to: row.name },
-            { field: 'type', to: row.type },
-            { field: 'parentId', to: parent.id },
-          ],
-        });
-        return row;
-      });
+      return insertUnder(ctx, parent, input);
+    },
+
+    /**
+     * System bootstrap (demo seed, CLI, test factories): create under any parent without an
+     * actor's scope. Never bound to a route.
+     */
+    async provisionChild(ctx: RequestContext, input: z.infer<typeof orgCreateBody>) {
+      const parent = await repo.findById(db, input.parentId);
+      if (!parent) throw AppError.notFound();
+      return insertUnder(ctx, parent, input);
     },
 
     /** Create a root (a province or national federation). Only the seed and CLI call this. */

@@ -1,0 +1,230 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { type ORG_TYPES, type PermissionCode, requiresTotp, withDependencies } from '@zhgh/contracts';
+import type { FastifyInstance } from 'fastify';
+import { generateSecret, generateSync } from 'otplib';
+import { SYSTEM_ACTOR } from '../src/core/actor.ts';
+import { outboxFile, readOutbox } from '../src/core/notify/sms.ts';
+import type { OrganizationTable, UserAccountTable } from '../src/db/schema.ts';
+import { SESSION_COOKIE } from '../src/modules/auth/auth.service.ts';
+
+/**
+ * Factories for API tests. Each makes its own parents (an org needs no tree set up first; a
+ * user gets an org when none is given), so tests run in any order and in parallel.
+ */
+
+/** Meets the cadre policy (length, 3 of 4 classes) and contains no generated user name. */
+export const TEST_PASSWORD = 'Gh#2026-test-Pw';
+
+const sys = { actor: SYSTEM_ACTOR };
+let counter = 0;
+/** Unique per process, readable in failures. */
+export const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(++counter).toString(36)}`;
+
+export function randomPhone(): string {
+  return `139${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
+}
+
+export async function makeOrg(
+  app: FastifyInstance,
+  options: { parent?: OrganizationTable; name?: string; type?: (typeof ORG_TYPES)[number] } = {},
+): Promise<OrganizationTable> {
+  const orgs = app.services.orgs;
+  if (!options.parent) return orgs.createRoot(sys, { name: options.name ?? unique('省总工会'), level: 'province' });
+  return orgs.provisionChild(sys, {
+    parentId: options.parent.id,
+    name: options.name ?? unique('工会'),
+    type: options.type ?? 'federation',
+    level: null,
+  });
+}
+
+/** A tree for scope tests: root → city → county (the "home" node) → grassroots, plus a sibling county. */
+export async function makeTree(app: FastifyInstance) {
+  const province = await makeOrg(app);
+  const city = await makeOrg(app, { parent: province, name: unique('市总工会') });
+  const county = await makeOrg(app, { parent: city, name: unique('区总工会') });
+  const grassroots = await makeOrg(app, { parent: county, name: unique('公司工会'), type: 'grassroots' });
+  const sibling = await makeOrg(app, { parent: city, name: unique('邻区总工会') });
+  return { province, city, county, grassroots, sibling };
+}
+
+/** A custom role made of exactly these permissions (and what they depend on). */
+export async function makeRole(app: FastifyInstance, permissions: readonly string[]) {
+  const code = unique('role_')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
+  const role = await app.services.access.createRole(sys, {
+    code,
+    name: { 'zh-CN': code, en: code },
+    permissions: [...withDependencies(permissions)],
+  });
+  return role;
+}
+
+export interface TestUser {
+  user: UserAccountTable;
+  username: string | null;
+  password: string;
+  phone: string | null;
+  /** Present when an authenticator is enrolled. */
+  totpSecret: string | null;
+}
+
+/**
+ * An account with a known password. Cadres holding privileged roles get an enrolled
+ * authenticator by default, as sign-in demands one.
+ */
+export async function makeUser(
+  app: FastifyInstance,
+  options: {
+    kind?: UserAccountTable['kind'];
+    org?: OrganizationTable | null;
+    /** Role codes granted at `grantAt` (default: the user's org). */
+    roles?: readonly string[];
+    grantAt?: OrganizationTable;
+    totp?: boolean;
+    phone?: string | null;
+    password?: string | null;
+  } = {},
+): Promise<TestUser> {
+  const kind = options.kind ?? 'cadre';
+  const org = options.org === undefined ? (kind === 'member' ? null : await makeOrg(app)) : options.org;
+  const roles = options.roles ?? [];
+  const access = app.services.access;
+  const privileged = await rolesArePrivileged(app, roles);
+  const totpSecret = (options.totp ?? privileged) ? generateSecret() : null;
+  const username = kind === 'member' ? null : unique('u');
+  const password = options.password === undefined ? TEST_PASSWORD : options.password;
+  const phone = options.phone === undefined ? (kind === 'member' ? randomPhone() : null) : options.phone;
+  const user = await access.provisionUser(sys, {
+    kind,
+    username,
+    displayName: unique('测试'),
+    phone,
+    orgId: org?.id ?? null,
+    password,
+    totpSecret,
+  });
+  const grantAt = options.grantAt ?? org;
+  for (const roleCode of roles) {
+    if (!grantAt) throw new Error('a grant needs an organization');
+    await access.provisionGrant(sys, { userId: user.id, roleCode, orgId: grantAt.id });
+  }
+  return { user, username, password: password ?? '', phone, totpSecret };
+}
+
+async function rolesArePrivileged(app: FastifyInstance, roleCodes: readonly string[]): Promise<boolean> {
+  if (roleCodes.length === 0) return false;
+  const roles = await app.services.access.listRoles();
+  const codes = roles.filter((r) => roleCodes.includes(r.code)).flatMap((r) => r.permissions);
+  return requiresTotp(codes);
+}
+
+/** The current TOTP code of a secret, at the app's clock. */
+export function totpCode(secret: string, at: Date = new Date()): string {
+  return generateSync({ secret, epoch: Math.floor(at.getTime() / 1000) });
+}
+
+export interface InjectResult {
+  status: number;
+  body: unknown;
+  json<T = Record<string, unknown>>(): T;
+  headers: Record<string, unknown>;
+}
+
+/** A signed-in browser: the session cookie and the CSRF header on every request. */
+export interface Agent {
+  cookie: string | null;
+  csrf: string | null;
+  session: Record<string, unknown> | null;
+  request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<InjectResult>;
+  get(url: string): Promise<InjectResult>;
+  post(url: string, body?: unknown): Promise<InjectResult>;
+  put(url: string, body?: unknown): Promise<InjectResult>;
+  delete(url: string): Promise<InjectResult>;
+}
+
+export function agent(app: FastifyInstance, cookie: string | null = null, csrf: string | null = null): Agent {
+  const a: Agent = {
+    cookie,
+    csrf,
+    session: null,
+    async request(method, url, body, headers = {}) {
+      const res = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: {
+          ...(a.cookie ? { cookie: `${SESSION_COOKIE}=${a.cookie}` } : {}),
+          ...(a.csrf ? { 'x-csrf-token': a.csrf } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { payload: body as object } : {}),
+      });
+      const text = res.body;
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // Not JSON (docs, files): keep the text.
+      }
+      const setCookie = res.cookies.find((c) => c.name === SESSION_COOKIE);
+      if (setCookie) a.cookie = setCookie.value || null;
+      return {
+        status: res.statusCode,
+        body: parsed,
+        json: <T>() => parsed as T,
+        headers: res.headers as Record<string, unknown>,
+      };
+    },
+    get: (url) => a.request('GET', url),
+    post: (url, body = {}) => a.request('POST', url, body),
+    put: (url, body = {}) => a.request('PUT', url, body),
+    delete: (url) => a.request('DELETE', url),
+  };
+  return a;
+}
+
+/** Sign in through the real endpoint (password, plus TOTP when enrolled). */
+export async function signIn(app: FastifyInstance, who: TestUser): Promise<Agent> {
+  const a = agent(app);
+  const res = await a.post('/api/auth/login', {
+    account: who.username ?? who.phone,
+    password: who.password,
+    kind: who.user.kind,
+    ...(who.totpSecret ? { totp: totpCode(who.totpSecret, app.core.now()) } : {}),
+  });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const session = res.json();
+  a.session = session;
+  a.csrf = String(session.csrfToken);
+  return a;
+}
+
+/** Sign in a member by SMS code, reading the code from the outbox as a phone would. */
+export async function signInBySms(app: FastifyInstance, phone: string): Promise<Agent> {
+  const a = agent(app);
+  const sent = await a.post('/api/auth/sms-codes', { phone });
+  if (sent.status !== 202) throw new Error(`sms send failed: ${sent.status} ${JSON.stringify(sent.body)}`);
+  const code = lastSmsCode(app, phone);
+  const res = await a.post('/api/auth/sms-login', { phone, code });
+  if (res.status !== 200) throw new Error(`sms sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const session = res.json();
+  a.session = session;
+  a.csrf = String(session.csrfToken);
+  return a;
+}
+
+/** The newest 6-digit code the outbox holds for a phone. */
+export function lastSmsCode(app: FastifyInstance, phone: string): string {
+  const mine = readOutbox(outboxFile(app.core.config.DATA_DIR)).filter((m) => m.phone === phone);
+  const code = /\d{6}/.exec(mine.at(-1)?.text ?? '')?.[0];
+  if (!code) throw new Error(`no SMS code in the outbox for ${phone}`);
+  return code;
+}
+
+/** All permissions that do not bring `missing` along through their dependencies. */
+export function permissionsWithout(all: readonly PermissionCode[], missing: string): PermissionCode[] {
+  return all.filter((p) => !withDependencies([p]).has(missing as PermissionCode));
+}
+
+export const randomToken = () => randomBytes(8).toString('hex');
