@@ -38,6 +38,11 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/=]{43,}$/, 'must be 32 bytes in base64')
     .optional(),
+  /**
+   * Load the demo federation, accounts and member into an empty database at start. On by
+   * default outside production, so `npm start` on a fresh machine shows a working platform.
+   */
+  DEMO_DATA: z.enum(['auto', 'true', 'false']).default('auto'),
   /** Serve the built console and portal from this process (production). */
   SERVE_WEB: z
     .enum(['true', 'false'])

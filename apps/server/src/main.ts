@@ -1,5 +1,7 @@
 import { buildApp } from './app.ts';
+import { demoBanner, demoDataWanted, seedDemoData } from './cli/seed.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { outboxFile } from './core/notify/sms.ts';
 import { DatabaseUnreachableError, migrateToLatest, openDatabase } from './db/database.ts';
 
 async function main(): Promise<void> {
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
   }
   await migrateToLatest(database);
   const app = await buildApp({ config, database });
+  const seeded = demoDataWanted(config) && (await seedDemoData(app.services));
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -52,7 +55,10 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   const where = address.replace('127.0.0.1', 'localhost');
-  console.log(`智慧工会 is running: console ${where}/  portal ${where}/m/  API docs ${where}/api/docs`);
+  console.log(
+    `智慧工会 is running: console ${where}/  portal ${where}/m/  merchant ${where}/merchant/  API docs ${where}/api/docs`,
+  );
+  if (seeded) for (const line of demoBanner(where, outboxFile(config.DATA_DIR))) console.log(line);
 }
 
 void main();

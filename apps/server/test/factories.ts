@@ -228,3 +228,16 @@ export function permissionsWithout(all: readonly PermissionCode[], missing: stri
 }
 
 export const randomToken = () => randomBytes(8).toString('hex');
+
+/** An answer's body without its request id, so two error answers can be compared whole. */
+export function withoutRequestId(res: InjectResult): unknown {
+  const body = structuredClone(res.body) as { error?: { requestId?: unknown } } | null;
+  if (body?.error) delete body.error.requestId;
+  return body;
+}
+
+/** The error code of an answer and the fields it names, for compact assertions. */
+export function errorOf(res: InjectResult): { status: number; code: string | undefined; fields: string[] } {
+  const error = (res.body as { error?: { code?: string; fields?: { field: string }[] } } | null)?.error;
+  return { status: res.status, code: error?.code, fields: (error?.fields ?? []).map((f) => f.field) };
+}

@@ -38,6 +38,14 @@ export const orgsRepository = {
       .execute();
   },
 
+  async countAll(db: Q): Promise<number> {
+    const row = await db
+      .selectFrom('organization')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  },
+
   async insert(db: Q, row: OrganizationTable): Promise<void> {
     await db.insertInto('organization').values(row).execute();
   },

@@ -61,6 +61,11 @@ export function createOrgsService(deps: CoreDeps) {
   return {
     loadInScope,
 
+    /** How many organizations exist at all (start-up decides whether to load demo data). */
+    async count() {
+      return repo.countAll(db);
+    },
+
     async get(ctx: RequestContext, id: string) {
       return loadInScope(ctx, id, 'org.read');
     },

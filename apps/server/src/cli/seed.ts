@@ -1,0 +1,86 @@
+import { type RequestContext, SYSTEM_ACTOR } from '../core/actor.ts';
+import type { Services } from '../app.ts';
+import type { Config } from '../config.ts';
+
+/**
+ * The demo federation that `npm start` loads into an empty database, so a new user sees a
+ * working platform at once. Every account shares one password; these accounts exist only
+ * where DEMO_DATA allows (never by default in production).
+ */
+export const DEMO_PASSWORD = 'Zhgh@2026demo';
+
+export const DEMO_ACCOUNTS = [
+  { username: 'sec_admin', name: '安全管理员', role: 'security_admin', at: 'province', note: 'TOTP 首次登录时绑定' },
+  { username: 'sys_admin', name: '系统管理员', role: 'system_admin', at: 'province', note: 'TOTP 首次登录时绑定' },
+  { username: 'audit_admin', name: '审计管理员', role: 'audit_admin', at: 'province', note: 'TOTP 首次登录时绑定' },
+  { username: 'xian_cadre', name: '王建国', role: 'federation_cadre', at: 'xian', note: '西安市总工会干部' },
+  { username: 'yanta_cadre', name: '李秀英', role: 'federation_cadre', at: 'yanta', note: '雁塔区总工会干部' },
+  { username: 'yanta_finance', name: '赵敏', role: 'finance_officer', at: 'yanta', note: '雁塔区财务，须 TOTP' },
+] as const;
+
+export const DEMO_MEMBER = { phone: '13800138000', name: '张三' };
+export const DEMO_MERCHANT = { username: 'merchant_demo', name: '秦味餐饮（演示商户）' };
+
+export function demoDataWanted(config: Config): boolean {
+  if (config.DEMO_DATA === 'auto') return config.NODE_ENV !== 'production';
+  return config.DEMO_DATA === 'true';
+}
+
+/** Load the demo data unless the database already holds organizations. Returns whether it did. */
+export async function seedDemoData(services: Services): Promise<boolean> {
+  if ((await services.orgs.count()) > 0) return false;
+  const ctx: RequestContext = { actor: SYSTEM_ACTOR };
+  const { orgs, access } = services;
+
+  const province = await orgs.createRoot(ctx, { name: '陕西省总工会', level: 'province', regionCode: '610000' });
+  const child = (parentId: string, name: string, type: 'federation' | 'grassroots' | 'joint', regionCode: string) =>
+    orgs.provisionChild(ctx, {
+      parentId,
+      name,
+      type,
+      level: type === 'federation' ? (regionCode.endsWith('00') ? 'city' : 'county') : null,
+      regionCode,
+    });
+  const xian = await child(province.id, '西安市总工会', 'federation', '610100');
+  await child(province.id, '宝鸡市总工会', 'federation', '610300');
+  const yanta = await child(xian.id, '雁塔区总工会', 'federation', '610113');
+  await child(xian.id, '碑林区总工会', 'federation', '610103');
+  await child(yanta.id, '西安高新智造科技有限公司工会', 'grassroots', '610113');
+  await child(yanta.id, '雁塔区快递物流行业联合工会', 'joint', '610113');
+  const at = { province, xian, yanta };
+
+  for (const a of DEMO_ACCOUNTS) {
+    const user = await access.provisionUser(ctx, {
+      kind: 'cadre',
+      username: a.username,
+      displayName: a.name,
+      orgId: at[a.at].id,
+      password: DEMO_PASSWORD,
+    });
+    await access.provisionGrant(ctx, { userId: user.id, roleCode: a.role, orgId: at[a.at].id });
+  }
+  await access.provisionUser(ctx, {
+    kind: 'merchant',
+    username: DEMO_MERCHANT.username,
+    displayName: DEMO_MERCHANT.name,
+    password: DEMO_PASSWORD,
+  });
+  // Joining a union is the membership journey's work; the demo member starts as a worker.
+  await access.provisionUser(ctx, {
+    kind: 'member',
+    displayName: DEMO_MEMBER.name,
+    phone: DEMO_MEMBER.phone,
+    password: DEMO_PASSWORD,
+  });
+  return true;
+}
+
+/** What the start banner prints when the demo data was loaded. */
+export function demoBanner(where: string, outbox: string): string[] {
+  return [
+    `演示数据已载入 / demo data loaded — password for every demo account: ${DEMO_PASSWORD}`,
+    ...DEMO_ACCOUNTS.map((a) => `  工会端 console ${where}/  ${a.username.padEnd(14)} ${a.note}`),
+    `  职工端 portal  ${where}/m/  phone ${DEMO_MEMBER.phone} (SMS code is written to ${outbox})`,
+    `  商家端 merchant ${where}/merchant/  ${DEMO_MERCHANT.username}`,
+  ];
+}

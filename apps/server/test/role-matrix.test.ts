@@ -1,0 +1,474 @@
+import { randomUUID } from 'node:crypto';
+import { allRoutes, type ErrorCode, PERMISSION_CODES, type RouteContract } from '@zhgh/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../src/core/actor.ts';
+import type { OrganizationTable } from '../src/db/schema.ts';
+import {
+  type Agent,
+  agent,
+  lastSmsCode,
+  makeRole,
+  makeTree,
+  makeUser,
+  permissionsWithout,
+  randomPhone,
+  signIn,
+  type TestUser,
+  TEST_PASSWORD,
+  unique,
+  withoutRequestId,
+} from './factories.ts';
+import { createTestApp, createTestClock } from './harness.ts';
+
+/**
+ * The role matrix: every route of the contracts, for actors placed around one "home"
+ * organization (a county federation), must answer exactly as the access rules say:
+ *
+ *   position   grant held at          scoped object at home   list of home's records
+ *   same       the home node          allowed                 sees them
+ *   parent     the city above         allowed                 sees them
+ *   child      a grassroots below     404 (as a missing id)   does not see them
+ *   sibling    a sibling county       404 (as a missing id)   does not see them
+ *   none       no grant at all        403                     403
+ *   lacking    home, minus the route's permission  403        403
+ *   anonymous  no session             401                     401
+ *
+ * A route without an entry in SPECS fails the test, so a new endpoint cannot ship unchecked.
+ */
+
+type Position = 'same' | 'parent' | 'child' | 'sibling' | 'none' | 'lacking' | 'anonymous';
+const POSITIONS: readonly Position[] = ['same', 'parent', 'child', 'sibling', 'none', 'lacking', 'anonymous'];
+
+interface Req {
+  method: string;
+  url: string;
+  body?: unknown;
+}
+
+interface World {
+  tree: Awaited<ReturnType<typeof makeTree>>;
+  /** A cadre at home whose records are the targets of scoped routes. */
+  target: TestUser;
+  /** A plain account (no TOTP) for the public sign-in routes. */
+  plain: TestUser;
+  /** A second user's session id: revoking it must look like a missing id. */
+  foreignSessionId: string;
+}
+
+type Spec =
+  /** Open to everyone, signed in or not. */
+  | { access: 'public'; request: (w: World) => Promise<Req> | Req }
+  /** Any signed-in user, about themselves. `fresh` runs it as a new user of the position (it ends or changes the session). */
+  | {
+      access: 'self';
+      /** `who` is null for the anonymous caller. */
+      request: (w: World, a: Agent, who: TestUser | null) => Promise<Req> | Req;
+      fresh?: true;
+      /** The answer expected when the happy path does not apply to the actor's state. */
+      allowCode?: ErrorCode;
+    }
+  /** A permission not tied to an organization (the registry, roles). */
+  | { access: 'global'; request: (w: World) => Promise<Req> | Req }
+  /** One record at the home node. */
+  | { access: 'scoped'; request: (w: World) => Promise<Req> | Req }
+  /** A list filtered by scope; `sees` tells whether home's records are in the answer. */
+  | { access: 'list'; request: (w: World) => Promise<Req> | Req; sees: (body: unknown, w: World) => boolean };
+
+type Items = { items: Record<string, unknown>[] };
+const items = (body: unknown) => (body as Items).items;
+
+const SPECS: Record<string, Spec> = {
+  'system.health': { access: 'public', request: () => ({ method: 'GET', url: '/healthz' }) },
+  'system.readiness': { access: 'public', request: () => ({ method: 'GET', url: '/readyz' }) },
+  'system.meta': { access: 'public', request: () => ({ method: 'GET', url: '/api/meta' }) },
+
+  'auth.login': {
+    access: 'public',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/auth/login',
+      body: { account: w.plain.username, password: w.plain.password, kind: 'cadre' },
+    }),
+  },
+  'auth.smsSend': {
+    access: 'public',
+    request: () => ({ method: 'POST', url: '/api/auth/sms-codes', body: { phone: randomPhone() } }),
+  },
+  'auth.smsLogin': {
+    access: 'public',
+    request: async () => {
+      const phone = randomPhone();
+      const sent = await anonymous.post('/api/auth/sms-codes', { phone });
+      expect(sent.status).toBe(202);
+      return { method: 'POST', url: '/api/auth/sms-login', body: { phone, code: lastSmsCode(app(), phone) } };
+    },
+  },
+  'auth.totpRecoveryRequest': {
+    access: 'public',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/auth/totp/recovery-requests',
+      body: { account: w.target.username, password: w.target.password, reason: '手机丢失，无法获取动态口令' },
+    }),
+  },
+
+  'auth.session': { access: 'self', request: () => ({ method: 'GET', url: '/api/auth/session' }) },
+  'auth.sessions': { access: 'self', request: () => ({ method: 'GET', url: '/api/auth/sessions' }) },
+  'auth.logout': {
+    access: 'self',
+    fresh: true,
+    request: () => ({ method: 'POST', url: '/api/auth/logout', body: {} }),
+  },
+  'auth.logoutAll': {
+    access: 'self',
+    fresh: true,
+    request: () => ({ method: 'POST', url: '/api/auth/logout-all', body: {} }),
+  },
+  'auth.revokeSession': {
+    access: 'self',
+    fresh: true,
+    request: async (w, _a, who) => {
+      if (!who) return { method: 'DELETE', url: `/api/auth/sessions/${w.foreignSessionId}` };
+      // A second session of the same user, to end from the first; a later TOTP step, as a
+      // code is accepted only once.
+      clock.advance(31_000);
+      const other = await signIn(app(), who);
+      const mine = await other.get('/api/auth/sessions');
+      const id = items(mine.body).find((s) => s.current === true)!.id as string;
+      return { method: 'DELETE', url: `/api/auth/sessions/${id}` };
+    },
+  },
+  'auth.changePassword': {
+    access: 'self',
+    fresh: true,
+    request: (_w, _a, who) => ({
+      method: 'POST',
+      url: '/api/auth/password',
+      body: { oldPassword: who?.password ?? TEST_PASSWORD, newPassword: `${TEST_PASSWORD}-2` },
+    }),
+  },
+  // Matrix actors hold privileged roles, so they are enrolled already: the route is open to
+  // them and answers with the state, not with an access refusal.
+  'auth.totpSetup': {
+    access: 'self',
+    allowCode: 'TOTP_ALREADY_ENABLED',
+    request: () => ({ method: 'POST', url: '/api/auth/totp/setup', body: {} }),
+  },
+  'auth.totpEnable': {
+    access: 'self',
+    allowCode: 'TOTP_ALREADY_ENABLED',
+    request: () => ({ method: 'POST', url: '/api/auth/totp/enable', body: { code: '123456' } }),
+  },
+
+  'access.permissions': { access: 'global', request: () => ({ method: 'GET', url: '/api/permissions' }) },
+  'access.roles': { access: 'global', request: () => ({ method: 'GET', url: '/api/roles' }) },
+  'access.createRole': {
+    access: 'global',
+    request: () => ({
+      method: 'POST',
+      url: '/api/roles',
+      body: {
+        code: unique('m_').toLowerCase(),
+        name: { 'zh-CN': '矩阵角色', en: 'Matrix role' },
+        permissions: ['org.read'],
+      },
+    }),
+  },
+  'access.updateRole': {
+    access: 'global',
+    request: async () => {
+      const role = await makeRole(app(), ['org.read']);
+      return {
+        method: 'PUT',
+        url: `/api/roles/${role.id}`,
+        body: { name: { 'zh-CN': '改名', en: 'Renamed' }, permissions: ['org.read', 'member.read'] },
+      };
+    },
+  },
+  'access.users': {
+    access: 'list',
+    request: (w) => ({ method: 'GET', url: `/api/users?q=${w.target.username}` }),
+    sees: (body, w) => items(body).some((u) => u.id === w.target.user.id),
+  },
+  'access.getUser': { access: 'scoped', request: (w) => ({ method: 'GET', url: `/api/users/${w.target.user.id}` }) },
+  'access.createUser': {
+    access: 'scoped',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/users',
+      body: {
+        kind: 'cadre',
+        username: unique('n'),
+        displayName: '新干部',
+        orgId: w.tree.county.id,
+        initialPassword: TEST_PASSWORD,
+      },
+    }),
+  },
+  'access.updateUser': {
+    access: 'scoped',
+    request: (w) => ({ method: 'PATCH', url: `/api/users/${w.target.user.id}`, body: { displayName: '改名' } }),
+  },
+  'access.unlockUser': {
+    access: 'scoped',
+    request: (w) => ({ method: 'POST', url: `/api/users/${w.target.user.id}/unlock`, body: {} }),
+  },
+  'access.grants': {
+    access: 'list',
+    request: (w) => ({ method: 'GET', url: `/api/grants?userId=${w.target.user.id}` }),
+    sees: (body) => items(body).length > 0,
+  },
+  'access.createGrant': {
+    access: 'scoped',
+    request: async (w) => {
+      const grantee = await makeUser(app(), { org: w.tree.county });
+      const role = (await app().services.access.listRoles()).find((r) => r.code === 'grassroots_cadre')!;
+      return {
+        method: 'POST',
+        url: '/api/grants',
+        body: { userId: grantee.user.id, roleId: role.id, orgId: w.tree.county.id },
+      };
+    },
+  },
+  'access.revokeGrant': {
+    access: 'scoped',
+    request: async (w) => {
+      const holder = await makeUser(app(), { org: w.tree.county });
+      const id = await app().services.access.provisionGrant(sys, {
+        userId: holder.user.id,
+        roleCode: 'grassroots_cadre',
+        orgId: w.tree.county.id,
+      });
+      return { method: 'DELETE', url: `/api/grants/${id}` };
+    },
+  },
+  'access.totpRecoveries': {
+    access: 'list',
+    request: () => ({ method: 'GET', url: '/api/totp-recovery-requests?status=pending' }),
+    sees: (body, w) => items(body).some((r) => r.userId === w.target.user.id),
+  },
+  'access.decideTotpRecovery': {
+    access: 'scoped',
+    request: async (w) => {
+      const requester = await makeUser(app(), { org: w.tree.county, totp: true });
+      await app().services.auth.requestTotpRecovery(
+        { actor: { kind: 'anonymous', id: null } },
+        { account: requester.username!, password: requester.password, reason: '换了手机' },
+      );
+      const pending = await app()
+        .core.db.selectFrom('totp_recovery')
+        .select('id')
+        .where('user_id', '=', requester.user.id)
+        .executeTakeFirstOrThrow();
+      return { method: 'POST', url: `/api/totp-recovery-requests/${pending.id}/decision`, body: { approve: false } };
+    },
+  },
+
+  'org.get': { access: 'scoped', request: (w) => ({ method: 'GET', url: `/api/orgs/${w.tree.county.id}` }) },
+  'org.children': {
+    access: 'scoped',
+    request: (w) => ({ method: 'GET', url: `/api/orgs/${w.tree.county.id}/children` }),
+  },
+  'org.roots': {
+    access: 'list',
+    request: () => ({ method: 'GET', url: '/api/orgs' }),
+    sees: (body, w) => items(body).some((o) => w.tree.county.path.startsWith(String(o.path))),
+  },
+  'org.create': {
+    access: 'scoped',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/orgs',
+      body: { parentId: w.tree.county.id, name: unique('新建工会'), type: 'grassroots' },
+    }),
+  },
+
+  'audit.list': {
+    access: 'list',
+    request: () => ({ method: 'GET', url: '/api/audit-events?action=matrix.marker&pageSize=200' }),
+    sees: (body) => items(body).length > 0,
+  },
+};
+
+const sys = { actor: SYSTEM_ACTOR };
+const clock = createTestClock();
+let t: Awaited<ReturnType<typeof createTestApp>>;
+const app = () => t.app;
+let anonymous: Agent;
+let world: World;
+/** Where each position's grant sits, and with which permissions. */
+async function placeActor(position: Exclude<Position, 'anonymous'>, missing: string | null): Promise<TestUser> {
+  const { tree } = world;
+  const at: Record<Exclude<Position, 'anonymous' | 'none'>, OrganizationTable> = {
+    same: tree.county,
+    parent: tree.city,
+    child: tree.grassroots,
+    sibling: tree.sibling,
+    lacking: tree.county,
+  };
+  if (position === 'none') return makeUser(app(), { org: tree.county, totp: true });
+  const permissions = missing ? permissionsWithout(PERMISSION_CODES, missing) : [...PERMISSION_CODES];
+  const role = await makeRole(app(), permissions);
+  return makeUser(app(), { org: at[position], roles: [role.code], totp: true });
+}
+
+const agents = new Map<string, { who: TestUser; agent: Agent }>();
+async function actorFor(position: Exclude<Position, 'anonymous'>, route: RouteContract, fresh: boolean) {
+  const missing = position === 'lacking' ? String(route.permission) : null;
+  const key = `${position}:${missing ?? ''}`;
+  if (!fresh && agents.has(key)) return agents.get(key)!;
+  const who = await placeActor(position, missing);
+  const entry = { who, agent: await signIn(app(), who) };
+  if (!fresh) agents.set(key, entry);
+  return entry;
+}
+
+function expected(spec: Spec, position: Position): 'allow' | 401 | 403 | 404 {
+  if (spec.access === 'public') return 'allow';
+  if (position === 'anonymous') return 401;
+  if (spec.access === 'self') return 'allow';
+  if (position === 'none' || position === 'lacking') return 403;
+  if (spec.access === 'scoped' && (position === 'child' || position === 'sibling')) return 404;
+  return 'allow';
+}
+
+describe('role matrix', () => {
+  const results: { route: string; position: Position; ok: boolean; leak: boolean; note: string }[] = [];
+
+  beforeAll(async () => {
+    // Many sign-ins from one address in a short time: lift the per-address limits here only.
+    t = await createTestApp(
+      { LOGIN_IP_LIMIT_PER_MINUTE: '100000', SMS_IP_LIMIT_PER_HOUR: '100000' },
+      { now: clock.now },
+    );
+    anonymous = agent(t.app);
+    const tree = await makeTree(t.app);
+    const target = await makeUser(t.app, { org: tree.county, totp: true });
+    const plain = await makeUser(t.app, { org: tree.county });
+    const stranger = await makeUser(t.app, { org: tree.sibling });
+    const strangerAgent = await signIn(t.app, stranger);
+    const strangerSessions = await strangerAgent.get('/api/auth/sessions');
+    world = {
+      tree,
+      target,
+      plain,
+      foreignSessionId: items(strangerSessions.body)[0]!.id as string,
+    };
+    // Home's records for the list routes: a grant and a pending authenticator reset of the
+    // target, and an audit event filed at home.
+    await t.app.services.access.provisionGrant(sys, {
+      userId: target.user.id,
+      roleCode: 'grassroots_cadre',
+      orgId: tree.county.id,
+    });
+    await t.app.services.auth.requestTotpRecovery(
+      { actor: { kind: 'anonymous', id: null } },
+      { account: target.username!, password: target.password, reason: '手机丢失' },
+    );
+    await t.app.core.write(sys, (s) =>
+      s.audit({
+        action: 'matrix.marker',
+        subjectType: 'organization',
+        subjectId: tree.county.id,
+        orgPath: tree.county.path,
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    const checks = results.length;
+    const leaks = results.filter((r) => r.leak).length;
+    const routes = new Set(results.map((r) => r.route)).size;
+    console.log(
+      `role matrix: ${routes} routes × ${POSITIONS.length} actor positions = ${checks} checks, leaks found: ${leaks}`,
+    );
+    await t.close();
+  });
+
+  it('has an expectation for every route of the contracts, and none for routes that do not exist', () => {
+    const ids = allRoutes.map((r) => r.id);
+    expect(
+      ids.filter((id) => !(id in SPECS)),
+      'routes without a matrix entry',
+    ).toEqual([]);
+    expect(
+      Object.keys(SPECS).filter((id) => !ids.includes(id)),
+      'entries for unknown routes',
+    ).toEqual([]);
+  });
+
+  it('declares access that matches each contract', () => {
+    for (const route of allRoutes) {
+      const spec = SPECS[route.id]!;
+      if (route.permission === 'public') expect(spec.access, route.id).toBe('public');
+      else if (route.permission === 'authenticated') expect(spec.access, route.id).toBe('self');
+      else expect(['global', 'scoped', 'list'], route.id).toContain(spec.access);
+    }
+  });
+
+  for (const route of allRoutes) {
+    it(`${route.id}: ${route.method} ${route.path}`, async () => {
+      const spec = SPECS[route.id];
+      expect(spec, `no matrix entry for ${route.id}`).toBeDefined();
+      if (!spec) return;
+      const missingBody = await notFoundBody();
+      for (const position of POSITIONS) {
+        const want = expected(spec, position);
+        let a = anonymous;
+        let who: TestUser | null = null;
+        if (position !== 'anonymous') {
+          const fresh = spec.access === 'self' && spec.fresh === true;
+          const actor = await actorFor(position, route, fresh);
+          a = actor.agent;
+          who = actor.who;
+        }
+        const req = spec.access === 'self' ? await spec.request(world, a, who) : await spec.request(world);
+        // A copy, so a sign-in answer's cookie does not replace the cached actor's session.
+        const res = await agent(app(), a.cookie, a.csrf).request(req.method, req.url, req.body);
+        const code = (res.body as { error?: { code?: string } } | null)?.error?.code;
+        const where = `${route.id} as ${position}: got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+        let leak = false;
+        if (want === 'allow') {
+          const allowed =
+            res.status < 300 || (spec.access === 'self' && spec.allowCode !== undefined && code === spec.allowCode);
+          expect(allowed, where).toBe(true);
+          if (spec.access === 'list') {
+            const sees = spec.sees(res.body, world);
+            const shouldSee = position === 'same' || position === 'parent';
+            leak = sees && !shouldSee;
+            expect(sees, `${where} — home's records ${shouldSee ? 'missing' : 'LEAKED'}`).toBe(shouldSee);
+          }
+        } else {
+          // Anything but the refusal due is a leak: an answer, or a 403 that confirms existence.
+          leak = res.status < 400 || (want === 404 && res.status === 403);
+          expect(res.status, where).toBe(want);
+          if (want === 404) expect(withoutRequestId(res), where).toEqual(missingBody);
+        }
+        results.push({ route: route.id, position, ok: true, leak, note: '' });
+      }
+    });
+  }
+
+  it('refuses to end another user’s session as if it did not exist', async () => {
+    const { agent: a } = await actorFor(
+      'same',
+      allRoutes.find((r) => r.id === 'auth.revokeSession')!,
+      false,
+    );
+    const res = await a.delete(`/api/auth/sessions/${world.foreignSessionId}`);
+    expect(res.status).toBe(404);
+    expect(withoutRequestId(res)).toEqual(await notFoundBody());
+  });
+});
+
+/** The body of a 404 for an id that exists nowhere. */
+async function notFoundBody() {
+  const { agent: a } = await actorFor(
+    'same',
+    allRoutes.find((r) => r.id === 'org.get')!,
+    false,
+  );
+  const res = await a.get(`/api/orgs/${randomUUID()}`);
+  expect(res.status).toBe(404);
+  return withoutRequestId(res);
+}
