@@ -9,3 +9,5 @@ export * from './permissions.ts';
 export * from './route.ts';
 export { allRoutes } from './routes.ts';
 export * from './system.ts';
+export * from './validators/credit-code.ts';
+export * from './validators/id-number.ts';
