@@ -27,6 +27,8 @@ import { bindAuthRoutes } from './modules/auth/auth.routes.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { bindOrgRoutes } from './modules/orgs/orgs.routes.ts';
 import { createOrgsService } from './modules/orgs/orgs.service.ts';
+import { bindRegionRoutes } from './modules/regions/regions.routes.ts';
+import { createRegionsService } from './modules/regions/regions.service.ts';
 import { systemRoutesPlugin } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
 import { VERSION } from './version.ts';
@@ -64,11 +66,13 @@ export function createCore(deps: AppDeps): CoreDeps {
 }
 
 export function createServices(core: CoreDeps, database: Database) {
+  const regions = createRegionsService();
   return {
     system: createSystemService(database),
     auth: createAuthService(core),
     access: createAccessService(core),
-    orgs: createOrgsService(core),
+    regions,
+    orgs: createOrgsService(core, regions),
     auditLog: createAuditLogService(core),
   };
 }
@@ -112,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindAccessRoutes(router.bind, services.access);
   bindOrgRoutes(router.bind, services.orgs);
   bindAuditLogRoutes(router.bind, services.auditLog);
+  bindRegionRoutes(router.bind, services.regions);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

@@ -283,6 +283,8 @@ const SPECS: Record<string, Spec> = {
     }),
   },
 
+  'regions.children': { access: 'public', request: () => ({ method: 'GET', url: '/api/regions?parent=610100' }) },
+
   'audit.list': {
     access: 'list',
     request: () => ({ method: 'GET', url: '/api/audit-events?action=matrix.marker&pageSize=200' }),

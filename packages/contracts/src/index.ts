@@ -6,6 +6,7 @@ export * from './errors.ts';
 export * from './openapi.ts';
 export * from './orgs.ts';
 export * from './permissions.ts';
+export * from './regions.ts';
 export * from './route.ts';
 export { allRoutes } from './routes.ts';
 export * from './system.ts';

@@ -2,6 +2,7 @@ import { accessRoutes } from './access.ts';
 import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import { orgRoutes } from './orgs.ts';
+import { regionRoutes } from './regions.ts';
 import type { RouteContract } from './route.ts';
 import { systemRoutes } from './system.ts';
 
@@ -12,4 +13,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(accessRoutes),
   ...Object.values(orgRoutes),
   ...Object.values(auditRoutes),
+  ...Object.values(regionRoutes),
 ];

@@ -7,9 +7,10 @@ import { provinceRootOf } from '../../core/audit/audit.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { OrganizationTable } from '../../db/schema.ts';
+import type { RegionsService } from '../regions/regions.service.ts';
 import { orgsRepository as repo } from './orgs.repository.ts';
 
-export function createOrgsService(deps: CoreDeps) {
+export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
   const { db, write } = deps;
 
   /** Load an organization the actor may see with `permission`; NOT_FOUND otherwise. */
@@ -25,6 +26,7 @@ export function createOrgsService(deps: CoreDeps) {
     parent: OrganizationTable,
     input: z.infer<typeof orgCreateBody>,
   ): Promise<OrganizationTable> {
+    if (input.regionCode) regions.requireKnown(input.regionCode, 'body.regionCode');
     return write(ctx, async (s) => {
       const id = newId();
       const now = new Date().toISOString();
@@ -101,6 +103,7 @@ export function createOrgsService(deps: CoreDeps) {
       ctx: RequestContext,
       input: { name: string; level: 'national' | 'province'; regionCode?: string },
     ) {
+      if (input.regionCode) regions.requireKnown(input.regionCode, 'regionCode');
       return write(ctx, async (s) => {
         const id = newId();
         const now = new Date().toISOString();
