@@ -33,7 +33,10 @@ export async function registerWeb(app: FastifyInstance, root = appsDir): Promise
       prefix: web.prefix,
       // Only one registration may decorate the reply object.
       decorateReply: first,
-      index: false,
+      // The app's root (`/m/`) is a directory: answer it with the app, not a directory error.
+      index: 'index.html',
+      // `/m` and `/merchant` without the slash go to the app too.
+      redirect: true,
       wildcard: true,
       // Hashed asset names can be cached for a year; index.html is never cached below.
       maxAge: '365d',
