@@ -1,0 +1,23 @@
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+import { onSessionLost } from './api/client.ts';
+import App from './App.vue';
+import { i18n } from './i18n/index.ts';
+import { router } from './router.ts';
+import { useSessionStore } from './stores/session.ts';
+import './ui/base.css';
+
+const app = createApp(App);
+app.use(createPinia());
+app.use(i18n);
+app.use(router);
+
+// Any call that finds the session gone (idle timeout, signed out elsewhere) lands on sign-in,
+// and sign-in sends the merchant back to where they were.
+onSessionLost((code) => {
+  useSessionStore().clear(code === 'SESSION_EXPIRED' ? 'expired' : null);
+  const current = router.currentRoute.value;
+  if (current.name !== 'login') void router.replace({ name: 'login', query: { redirect: current.fullPath } });
+});
+
+app.mount('#app');

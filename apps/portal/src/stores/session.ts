@@ -1,0 +1,95 @@
+import { authRoutes, type RouteOutput, type USER_KINDS } from '@zhgh/contracts';
+import { isApiError } from '@zhgh/web';
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import { api } from '../api/client.ts';
+
+export type SessionView = RouteOutput<typeof authRoutes.session>;
+export type UserKind = (typeof USER_KINDS)[number];
+
+/**
+ * `unknown` until the first probe; `offline` when the server could not be reached, so the
+ * installed app still opens its shell instead of bouncing to a sign-in it cannot complete.
+ */
+export type SessionStatus = 'unknown' | 'signedIn' | 'signedOut' | 'offline';
+
+export const useSessionStore = defineStore('session', () => {
+  const view = shallowRef<SessionView | null>(null);
+  const status = ref<SessionStatus>('unknown');
+  /** The cookie belongs to another end's account (one origin, one cookie): say so on sign-in. */
+  const otherKind = ref<UserKind | null>(null);
+  /** Why the user landed on sign-in, when it was not their choice. */
+  const lostReason = ref<'expired' | null>(null);
+  let pending: Promise<void> | null = null;
+
+  const user = computed(() => view.value?.user ?? null);
+  const csrfToken = computed(() => view.value?.csrfToken ?? '');
+
+  function accept(next: SessionView): void {
+    if (next.user.kind !== 'member') {
+      view.value = null;
+      otherKind.value = next.user.kind;
+      status.value = 'signedOut';
+      return;
+    }
+    view.value = next;
+    otherKind.value = null;
+    lostReason.value = null;
+    status.value = 'signedIn';
+  }
+
+  function clear(reason: 'expired' | null = null): void {
+    view.value = null;
+    status.value = 'signedOut';
+    lostReason.value = reason;
+  }
+
+  async function load(): Promise<void> {
+    try {
+      accept(await api.call(authRoutes.session));
+    } catch (err) {
+      // Status 0 is a network failure; any other error means no usable session.
+      if (isApiError(err) && err.status === 0) status.value = view.value ? 'signedIn' : 'offline';
+      else clear();
+    }
+  }
+
+  /** Probe once per page load; concurrent navigations share the one request. */
+  function ensureLoaded(): Promise<void> {
+    if (status.value !== 'unknown' && status.value !== 'offline') return Promise.resolve();
+    pending ??= load().finally(() => {
+      pending = null;
+    });
+    return pending;
+  }
+
+  async function signOut(): Promise<void> {
+    try {
+      await api.call(authRoutes.logout);
+    } finally {
+      // Signed out locally even if the server is unreachable: the user asked to leave.
+      clear();
+    }
+  }
+
+  async function signOutEverywhere(): Promise<number> {
+    const { ended } = await api.call(authRoutes.logoutAll);
+    clear();
+    return ended;
+  }
+
+  return {
+    view,
+    status,
+    otherKind,
+    lostReason,
+    user,
+    csrfToken,
+    accept,
+    clear,
+    load,
+    ensureLoaded,
+    signOut,
+    signOutEverywhere,
+  };
+});
