@@ -154,6 +154,26 @@ describe('createApiClient', () => {
     expect(apiError.fieldMessages('zh-CN')).toEqual({ 'body.name': '必填' });
   });
 
+  it('keeps every message of a field and can strip the body prefix', () => {
+    const body: ErrorBody = {
+      error: {
+        ...errorBody.error,
+        code: 'PASSWORD_POLICY',
+        fields: [
+          { field: 'body.newPassword', rule: 'too_small', message: { 'zh-CN': '至少 8 位', en: 'too short' } },
+          { field: 'body.newPassword', rule: 'format', message: { 'zh-CN': '至少三类', en: 'too simple' } },
+          { field: 'query.page', rule: 'type', message: { 'zh-CN': '类型不正确', en: 'has the wrong type' } },
+        ],
+      },
+    };
+    const err = new ApiError(400, body);
+    expect(err.fieldMessages('zh-CN', 'body.')).toEqual({ newPassword: '至少 8 位；至少三类' });
+    expect(err.fieldMessages('en')).toEqual({
+      'body.newPassword': 'too short; too simple',
+      'query.page': 'has the wrong type',
+    });
+  });
+
   it('turns an answer from something other than our server into SERVICE_UNAVAILABLE', async () => {
     const api = createApiClient({
       fetch: fakeServer(502, '<html>Bad Gateway</html>', 'text/html').fetch,

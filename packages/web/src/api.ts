@@ -75,9 +75,22 @@ export class ApiError extends Error {
     return this.body.error.messages[locale];
   }
 
-  /** Field path → message, ready to put under form items. */
-  fieldMessages(locale: Locale): Record<string, string> {
-    return Object.fromEntries(this.fields.map((f) => [f.field, f.message[locale]]));
+  /**
+   * Field path → message, ready to put under form items. A field can break several rules at
+   * once (a password too short *and* too simple): all of them are kept, joined. With `prefix`
+   * (usually `body.`), only fields under it are kept, named without it, as the form names them.
+   */
+  fieldMessages(locale: Locale, prefix = ''): Record<string, string> {
+    const out: Record<string, string> = {};
+    const separator = locale === 'zh-CN' ? '；' : '; ';
+    for (const f of this.fields) {
+      if (!f.field.startsWith(prefix)) continue;
+      const key = f.field.slice(prefix.length);
+      const message = f.message[locale];
+      const before = out[key];
+      out[key] = before === undefined ? message : `${before}${separator}${message}`;
+    }
+    return out;
   }
 }
 

@@ -29,7 +29,9 @@ export interface MessageTree {
  * compile error rather than a blank on screen.
  */
 export function createI18nFor<Schema extends MessageTree>(messages: { 'zh-CN': Schema; en: NoInfer<Schema> }) {
-  const i18n = createI18n({
+  // Explicit schema: without it vue-i18n checks the messages against an app's global
+  // `DefineLocaleMessage` augmentation, which this generic function cannot know.
+  const i18n = createI18n<[Schema], Locale, false>({
     legacy: false,
     locale: initialLocale(),
     fallbackLocale: 'en',

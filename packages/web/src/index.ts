@@ -21,3 +21,16 @@ export {
   type MessageTree,
 } from './i18n.ts';
 export { type Request, useRequest } from './request.ts';
+export {
+  createSession,
+  CSRF_HEADER,
+  type LoginInput,
+  type Session,
+  type SessionGrant,
+  type SessionOptions,
+  type SessionRestriction,
+  type SessionStatus,
+  type SessionUser,
+  type SessionView,
+  type UserKind,
+} from './session.ts';

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import en from '../i18n/en.ts';
+import zhCN from '../i18n/zh-CN.ts';
+import { MODULES, navFor } from './registry.ts';
+
+describe('module registry', () => {
+  it('has a label in both languages for every module and group', () => {
+    for (const m of MODULES) {
+      expect(zhCN.modules[m.key]).toBeTruthy();
+      expect(en.modules[m.key]).toBeTruthy();
+      expect(zhCN.nav.groups[m.group]).toBeTruthy();
+    }
+  });
+
+  it('has one path per module', () => {
+    expect(new Set(MODULES.map((m) => m.path)).size).toBe(MODULES.length);
+  });
+
+  it('shows an account without grants only its dashboard', () => {
+    const nav = navFor(() => false);
+    expect(nav.flatMap((g) => g.items.map((i) => i.key))).toEqual(['dashboard']);
+  });
+
+  it('shows the security administrator the security pages but not the audit log', () => {
+    const held = new Set([
+      'org.read',
+      'user.read',
+      'role.read',
+      'role.manage',
+      'grant.read',
+      'grant.manage',
+      'totpReset.approve',
+    ]);
+    const keys = navFor((c) => held.has(c)).flatMap((g) => g.items.map((i) => i.key));
+    expect(keys).toEqual(expect.arrayContaining(['orgs', 'users', 'roles', 'grants', 'totpRecoveries']));
+    expect(keys).not.toContain('audit');
+    expect(keys).not.toContain('members');
+  });
+});

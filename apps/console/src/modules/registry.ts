@@ -1,0 +1,145 @@
+import {
+  Avatar,
+  Briefcase,
+  ChatDotSquare,
+  Connection,
+  FirstAidKit,
+  House,
+  Key,
+  Medal,
+  Notebook,
+  Odometer,
+  OfficeBuilding,
+  Present,
+  Service,
+  Stamp,
+  Tickets,
+  Trophy,
+  Umbrella,
+  Unlock,
+  User,
+} from '@element-plus/icons-vue';
+import type { PermissionCode } from '@zhgh/contracts';
+import type { Component } from 'vue';
+import type { ConsoleMessages } from '../i18n/zh-CN.ts';
+
+export type ModuleKey = keyof ConsoleMessages['modules'];
+export type NavGroupKey = keyof ConsoleMessages['nav']['groups'];
+
+export interface ModuleEntry {
+  key: ModuleKey;
+  path: string;
+  group: NavGroupKey;
+  icon: Component;
+  /**
+   * Hidden from the menu, and the page refused, without it. Modules whose permissions do not
+   * exist yet ask for `org.read`, which every cadre role holds: an account without any grant
+   * sees only its dashboard and its own settings.
+   */
+  permission?: PermissionCode;
+  /** Not built yet: the route shows the "coming soon" page. */
+  comingSoon?: true;
+}
+
+/**
+ * Every module of the console in menu order: the menu, the routes and the dashboard shortcuts
+ * all read this one list, so a module cannot be reachable but missing from the menu, or guarded
+ * by a different permission in each place.
+ */
+export const MODULES: readonly ModuleEntry[] = [
+  { key: 'dashboard', path: '/', group: 'overview', icon: Odometer },
+  { key: 'orgs', path: '/orgs', group: 'orgsMembers', icon: OfficeBuilding, permission: 'org.read' },
+  { key: 'members', path: '/members', group: 'orgsMembers', icon: User, permission: 'member.read', comingSoon: true },
+  {
+    key: 'joinApplications',
+    path: '/join-applications',
+    group: 'orgsMembers',
+    icon: Stamp,
+    permission: 'member.read',
+    comingSoon: true,
+  },
+  { key: 'benefits', path: '/benefits', group: 'services', icon: Present, permission: 'org.read', comingSoon: true },
+  {
+    key: 'assistance',
+    path: '/assistance',
+    group: 'services',
+    icon: Umbrella,
+    permission: 'org.read',
+    comingSoon: true,
+  },
+  {
+    key: 'medicalAid',
+    path: '/medical-aid',
+    group: 'services',
+    icon: FirstAidKit,
+    permission: 'org.read',
+    comingSoon: true,
+  },
+  { key: 'rights', path: '/rights', group: 'services', icon: Service, permission: 'org.read', comingSoon: true },
+  {
+    key: 'jobsTraining',
+    path: '/jobs-training',
+    group: 'services',
+    icon: Briefcase,
+    permission: 'org.read',
+    comingSoon: true,
+  },
+  {
+    key: 'modelWorkers',
+    path: '/model-workers',
+    group: 'unionWork',
+    icon: Medal,
+    permission: 'org.read',
+    comingSoon: true,
+  },
+  {
+    key: 'competitions',
+    path: '/competitions',
+    group: 'unionWork',
+    icon: Trophy,
+    permission: 'org.read',
+    comingSoon: true,
+  },
+  {
+    key: 'democracy',
+    path: '/democracy',
+    group: 'unionWork',
+    icon: ChatDotSquare,
+    permission: 'org.read',
+    comingSoon: true,
+  },
+  { key: 'places', path: '/places', group: 'unionWork', icon: House, permission: 'org.read', comingSoon: true },
+  { key: 'office', path: '/office', group: 'unionWork', icon: Notebook, permission: 'org.read', comingSoon: true },
+  { key: 'users', path: '/system/users', group: 'system', icon: Avatar, permission: 'user.read' },
+  { key: 'roles', path: '/system/roles', group: 'system', icon: Key, permission: 'role.read' },
+  { key: 'grants', path: '/system/grants', group: 'system', icon: Connection, permission: 'grant.read' },
+  {
+    key: 'totpRecoveries',
+    path: '/system/totp-recoveries',
+    group: 'system',
+    icon: Unlock,
+    permission: 'totpReset.approve',
+  },
+  { key: 'audit', path: '/audit', group: 'system', icon: Tickets, permission: 'audit.read' },
+];
+
+export function moduleEntry(key: ModuleKey): ModuleEntry {
+  const entry = MODULES.find((m) => m.key === key);
+  if (!entry) throw new Error(`unknown module ${key}`);
+  return entry;
+}
+
+export interface NavGroup {
+  key: NavGroupKey;
+  items: ModuleEntry[];
+}
+
+const GROUP_ORDER: readonly NavGroupKey[] = ['overview', 'orgsMembers', 'services', 'unionWork', 'system'];
+
+/** The menu for someone holding the permissions `can` answers for; empty groups are dropped. */
+export function navFor(can: (code: string) => boolean): NavGroup[] {
+  return GROUP_ORDER.map((key) => ({
+    key,
+    items: MODULES.filter((m) => m.group === key && (!m.permission || can(m.permission))),
+  })).filter((g) => g.items.length > 0);
+}

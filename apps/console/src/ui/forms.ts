@@ -1,0 +1,33 @@
+import { isApiError, type ApiError } from '@zhgh/web';
+import { computed, type ComputedRef, shallowRef } from 'vue';
+import { locale } from '../i18n/index.ts';
+
+export interface FormError<K extends string> {
+  /** Server messages per form field, in the current UI language (re-rendered on a switch). */
+  fields: ComputedRef<Partial<Record<K, string>>>;
+  /** The error as a whole, for the banner above the form. */
+  message: ComputedRef<string>;
+  /** Keep a failure to show; anything but an ApiError is rethrown, as a bug. */
+  set(err: unknown): void;
+  clear(): void;
+}
+
+/**
+ * The server's answer to a failed form: one line above the form, and each field's messages
+ * under that field. Fields are named as the form names them (`body.newPassword` →
+ * `newPassword`).
+ */
+export function useFormError<K extends string>(prefix = 'body.'): FormError<K> {
+  const error = shallowRef<ApiError>();
+  return {
+    fields: computed(() => (error.value?.fieldMessages(locale(), prefix) ?? {}) as Partial<Record<K, string>>),
+    message: computed(() => error.value?.messageIn(locale()) ?? ''),
+    set(err) {
+      if (!isApiError(err)) throw err;
+      error.value = err;
+    },
+    clear() {
+      error.value = undefined;
+    },
+  };
+}

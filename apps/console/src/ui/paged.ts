@@ -1,0 +1,54 @@
+import { type ApiError, isApiError } from '@zhgh/web';
+import { ref, type Ref, shallowRef, type ShallowRef, watch } from 'vue';
+
+export interface Paged<T> {
+  rows: ShallowRef<T[]>;
+  total: Ref<number>;
+  page: Ref<number>;
+  pageSize: Ref<number>;
+  loading: Ref<boolean>;
+  error: ShallowRef<ApiError | undefined>;
+  reload(): Promise<void>;
+  /** New filters: back to the first page. */
+  search(): Promise<void>;
+}
+
+/** One server-paged list: page and page size drive reloads; a slow old answer never wins. */
+export function usePaged<T>(
+  load: (page: number, pageSize: number) => Promise<{ items: T[]; total: number }>,
+  initialPageSize = 20,
+): Paged<T> {
+  const rows = shallowRef<T[]>([]);
+  const total = ref(0);
+  const page = ref(1);
+  const pageSize = ref(initialPageSize);
+  const loading = ref(false);
+  const error = shallowRef<ApiError>();
+  let latest = 0;
+
+  async function reload(): Promise<void> {
+    const ticket = ++latest;
+    loading.value = true;
+    try {
+      const result = await load(page.value, pageSize.value);
+      if (ticket !== latest) return;
+      rows.value = result.items;
+      total.value = result.total;
+      error.value = undefined;
+    } catch (err) {
+      if (ticket !== latest) return;
+      if (!isApiError(err)) throw err;
+      error.value = err;
+    } finally {
+      if (ticket === latest) loading.value = false;
+    }
+  }
+
+  async function search(): Promise<void> {
+    if (page.value === 1) return reload();
+    page.value = 1;
+  }
+
+  watch([page, pageSize], () => void reload());
+  return { rows, total, page, pageSize, loading, error, reload, search };
+}
