@@ -65,7 +65,19 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
         ]),
       ),
   };
-  const migrator = new Migrator({ db: database.db, provider });
+  // On PostgreSQL, name the schema the migration tables live in (the connection's current
+  // one). Without it Kysely looks for them in every schema of the database, finds another
+  // schema's copy (another app, or a parallel test's schema), skips creating its own, and
+  // then fails with `relation "kysely_migration_lock" does not exist`.
+  const migrationTableSchema =
+    database.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db: database.db,
+    provider,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -2,7 +2,7 @@ import { BUILTIN_ROLES, withDependencies } from '@zhgh/contracts';
 import { sql } from 'kysely';
 import { inScope, requireInScope, scopeFor } from '../../core/access/scope.ts';
 import { type RequestContext, SYSTEM_ACTOR } from '../../core/actor.ts';
-import { AppError } from '../../core/app-error.ts';
+import { AppError, fieldError } from '../../core/app-error.ts';
 import { hashPassword } from '../../core/crypto/passwords.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
@@ -136,10 +136,10 @@ export function createAccessService(deps: CoreDeps) {
       input: { code: string; name: { 'zh-CN': string; en: string }; permissions: string[] },
     ) {
       if (await repo.findRoleByCode(db, input.code)) {
-        throw AppError.invalid('body.code', 'invalid', {
-          'zh-CN': '角色代码已存在',
-          en: 'The role code exists already',
-        });
+        // CONFLICT, as the contract declares (like USERNAME_TAKEN for users), with the field named.
+        throw new AppError('CONFLICT', [
+          fieldError('body.code', 'invalid', { 'zh-CN': '角色代码已存在', en: 'The role code exists already' }),
+        ]);
       }
       const perms = [...withDependencies(input.permissions)].sort();
       const id = newId();

@@ -61,6 +61,15 @@ export function createAuthService(deps: CoreDeps) {
     return user.phone_cipher ? cipher.decrypt(user.phone_cipher, PHONE_CTX) : null;
   }
 
+  /**
+   * The home organization of a session's user. Session events carry it like sign-in events
+   * do, so the audit administrators of that subtree see them (events without one are only
+   * visible at the roots). Read before the write's transaction opens: SQLite has one connection.
+   */
+  async function orgPathOf(userId: string): Promise<string | null> {
+    return (await repo.findUserById(db, userId))?.org_path ?? null;
+  }
+
   async function view(user: UserAccountTable, session: SessionTable) {
     const { grants, permissions } = await loadGrants(user.id);
     return presentSession(user, phoneOf(user), session, grants, unionOf(grants, permissions));
@@ -372,6 +381,14 @@ export function createAuthService(deps: CoreDeps) {
         await repo.updateSession(db, session.id, { last_seen_at: iso() });
       }
       const { grants, permissions } = await loadGrants(user.id);
+      const held = unionOf(grants, permissions);
+      if (!session.restriction && !user.totp_enabled_at && requiresTotp(held)) {
+        // A privileged grant can arrive after sign-in (granted while signed in, or dated to
+        // start later). This session never proved a second factor, so it is restricted to
+        // enrolling one, exactly as a fresh sign-in would be. Bookkeeping, not audited.
+        await repo.updateSession(db, session.id, { restriction: 'totp_enrollment' });
+        session.restriction = 'totp_enrollment';
+      }
       const principal: Principal = {
         userId: user.id,
         userKind: user.kind,
@@ -384,7 +401,7 @@ export function createAuthService(deps: CoreDeps) {
           orgPath: g.org_path,
           permissions: permissions.get(g.role_id) ?? new Set(),
         })),
-        permissions: unionOf(grants, permissions),
+        permissions: held,
       };
       return { ok: true, session, user, principal };
     },
@@ -398,19 +415,27 @@ export function createAuthService(deps: CoreDeps) {
     async logout(ctx: RequestContext, sessionToken: string) {
       const session = await repo.findSessionByTokenHash(db, tokenHash(sessionToken));
       if (!session) return;
+      const orgPath = await orgPathOf(session.user_id);
       await write(ctx, async (s) => {
         await repo.updateSession(s.trx, session.id, { revoked_at: iso(), revoked_reason: 'logout' });
-        await s.audit({ action: 'auth.logout', subjectType: 'session', subjectId: session.public_id });
+        await s.audit({
+          action: 'auth.logout',
+          subjectType: 'session',
+          subjectId: session.public_id,
+          orgPath,
+        });
       });
     },
 
     async logoutAll(ctx: RequestContext, userId: string) {
+      const orgPath = await orgPathOf(userId);
       return write(ctx, async (s) => {
         const n = await repo.revokeSessionsOfUser(s.trx, userId, iso(), 'logout_all');
         await s.audit({
           action: 'auth.logout_all',
           subjectType: 'user',
           subjectId: userId,
+          orgPath,
           changes: [{ field: 'sessionsEnded', to: n }],
         });
         return n;
@@ -419,7 +444,12 @@ export function createAuthService(deps: CoreDeps) {
 
     async listSessions(userId: string, currentPublicId: string) {
       const rows = await repo.findLiveSessionsOfUser(db, userId, iso());
-      return rows.map((r) => presentSessionListItem(r, currentPublicId));
+      // An idle session is only marked ended when it is next used; until then its row looks
+      // live, but it can no longer be used, so it is not listed as a live session.
+      const nowMs = deps.now().getTime();
+      return rows
+        .filter((r) => nowMs - Date.parse(r.last_seen_at) <= r.idle_timeout_s * 1000)
+        .map((r) => presentSessionListItem(r, currentPublicId));
     },
 
     async revokeSession(ctx: RequestContext, userId: string, publicId: string) {
@@ -427,9 +457,15 @@ export function createAuthService(deps: CoreDeps) {
       const target = rows.find((r) => r.public_id === publicId);
       // Another user's session id answers exactly like a missing one.
       if (!target) throw AppError.notFound();
+      const orgPath = await orgPathOf(userId);
       await write(ctx, async (s) => {
         await repo.updateSession(s.trx, target.id, { revoked_at: iso(), revoked_reason: 'revoked_by_user' });
-        await s.audit({ action: 'session.revoke', subjectType: 'session', subjectId: publicId });
+        await s.audit({
+          action: 'session.revoke',
+          subjectType: 'session',
+          subjectId: publicId,
+          orgPath,
+        });
       });
     },
 
