@@ -12,3 +12,4 @@ export { allRoutes } from './routes.ts';
 export * from './system.ts';
 export * from './validators/credit-code.ts';
 export * from './validators/id-number.ts';
+export * from './code-lists.ts';

@@ -28,6 +28,9 @@ export const PERMISSIONS = [
   def('org.read', '查看组织', 'View organizations'),
   def('org.create', '新建组织', 'Create organizations', ['org.read']),
   def('org.update', '编辑组织', 'Edit organizations', ['org.read']),
+  def('org.restructure', '调整组织（移动、合并、撤销）', 'Restructure organizations (move, merge, dissolve)', [
+    'org.update',
+  ]),
   def('member.read', '查看会员', 'View members', ['org.read']),
   def('member.write', '登记和编辑会员', 'Register and edit members', ['member.read']),
   def('member.reveal', '查看完整敏感信息', 'Reveal full sensitive fields', ['member.read'], true),
@@ -121,6 +124,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       ...CADRE_BASE,
       'org.create',
       'org.update',
+      'org.restructure',
       'member.write',
       'member.import',
       'member.export',

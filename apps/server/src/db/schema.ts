@@ -56,6 +56,78 @@ export interface OrganizationTable {
   status: 'active' | 'dissolved' | 'merged';
   created_at: string;
   updated_at: string;
+  dissolved_at: string | null;
+  /** For a merged organization: the one it was merged into. */
+  merged_into_id: string | null;
+  /** Why it was dissolved or merged. */
+  status_reason: string | null;
+}
+
+export interface WorkUnitTable {
+  id: string;
+  name: string;
+  credit_code: string | null;
+  unit_type: string | null;
+  industry: string | null;
+  region_code: string | null;
+  address: string | null;
+  employee_count: number;
+  /** YYYY-MM-DD */
+  founded_on: string | null;
+  chair_name: string | null;
+  contact_name: string | null;
+  contact_phone_cipher: string | null;
+  union_org_id: string | null;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PersonTable {
+  id: string;
+  name: string;
+  name_initials: string;
+  id_number_cipher: string;
+  id_number_index: string;
+  gender: 'male' | 'female';
+  /** YYYY-MM-DD, from the ID number */
+  birth_date: string;
+  ethnicity: string | null;
+  political_status: string | null;
+  education: string | null;
+  household_type: string | null;
+  household_region: string | null;
+  phone_cipher: string | null;
+  phone_index: string | null;
+  bank_card_cipher: string | null;
+  bank_card_index: string | null;
+  employment_type: string;
+  new_form_group: string | null;
+  work_unit_id: string | null;
+  work_unit_name: string | null;
+  real_name_verified: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembershipTable {
+  id: string;
+  person_id: string;
+  id_number_index: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  status: 'active' | 'retained' | 'transferred_out' | 'withdrawn';
+  /** YYYY-MM-DD */
+  started_on: string;
+  ended_on: string | null;
+  end_reason: string | null;
+  member_number: string | null;
+  card_number: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface UserAccountTable {
@@ -168,4 +240,7 @@ export interface DB {
   role_grant: RoleGrantTable;
   sms_code: SmsCodeTable;
   totp_recovery: TotpRecoveryTable;
+  work_unit: WorkUnitTable;
+  person: PersonTable;
+  membership: MembershipTable;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect.ts';
 import * as m0001 from './0001-core.ts';
 import * as m0002 from './0002-identity.ts';
+import * as m0003 from './0003-one-database.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
@@ -10,4 +11,5 @@ export const migrations: {
 }[] = [
   { name: '0001-core', up: m0001.up },
   { name: '0002-identity', up: m0002.up },
+  { name: '0003-one-database', up: m0003.up },
 ];

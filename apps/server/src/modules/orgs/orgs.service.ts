@@ -43,6 +43,9 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
         status: 'active',
         created_at: now,
         updated_at: now,
+        dissolved_at: null,
+        merged_into_id: null,
+        status_reason: null,
       };
       await repo.insert(s.trx, row);
       await s.audit({
@@ -121,6 +124,9 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
           status: 'active',
           created_at: now,
           updated_at: now,
+          dissolved_at: null,
+          merged_into_id: null,
+          status_reason: null,
         };
         await repo.insert(s.trx, row);
         await s.audit({
