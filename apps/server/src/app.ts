@@ -28,6 +28,8 @@ import { createAuthService } from './modules/auth/auth.service.ts';
 import { bindOrgRoutes } from './modules/orgs/orgs.routes.ts';
 import { createOrgsService } from './modules/orgs/orgs.service.ts';
 import { bindRegionRoutes } from './modules/regions/regions.routes.ts';
+import { bindStatsRoutes } from './modules/stats/stats.routes.ts';
+import { createStatsService } from './modules/stats/stats.service.ts';
 import { createRegionsService } from './modules/regions/regions.service.ts';
 import { systemRoutesPlugin } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
@@ -74,6 +76,7 @@ export function createServices(core: CoreDeps, database: Database) {
     regions,
     orgs: createOrgsService(core, regions),
     auditLog: createAuditLogService(core),
+    stats: createStatsService(core),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -117,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindOrgRoutes(router.bind, services.orgs);
   bindAuditLogRoutes(router.bind, services.auditLog);
   bindRegionRoutes(router.bind, services.regions);
+  bindStatsRoutes(router.bind, services.stats);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

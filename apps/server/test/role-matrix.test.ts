@@ -285,6 +285,12 @@ const SPECS: Record<string, Spec> = {
 
   'regions.children': { access: 'public', request: () => ({ method: 'GET', url: '/api/regions?parent=610100' }) },
 
+  // statistics
+  'stats.subtree': {
+    access: 'scoped',
+    request: (w) => ({ method: 'GET', url: `/api/stats?orgId=${w.tree.county.id}` }),
+  },
+
   'audit.list': {
     access: 'list',
     request: () => ({ method: 'GET', url: '/api/audit-events?action=matrix.marker&pageSize=200' }),

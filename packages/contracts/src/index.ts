@@ -7,6 +7,7 @@ export * from './openapi.ts';
 export * from './orgs.ts';
 export * from './permissions.ts';
 export * from './regions.ts';
+export * from './stats.ts';
 export * from './route.ts';
 export { allRoutes } from './routes.ts';
 export * from './system.ts';

@@ -3,6 +3,7 @@ import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import { orgRoutes } from './orgs.ts';
 import { regionRoutes } from './regions.ts';
+import { statsRoutes } from './stats.ts';
 import type { RouteContract } from './route.ts';
 import { systemRoutes } from './system.ts';
 
@@ -14,4 +15,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(orgRoutes),
   ...Object.values(auditRoutes),
   ...Object.values(regionRoutes),
+  ...Object.values(statsRoutes),
 ];

@@ -1,0 +1,119 @@
+import { type Expression, type ExpressionBuilder, type Kysely, sql, type SqlBool } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+
+type Q = Kysely<DB>;
+
+/** `column` lies in the subtree of `path`: the indexable range the scope helper also uses. */
+function inSubtree<T extends keyof DB>(
+  eb: ExpressionBuilder<DB, T>,
+  column: string,
+  path: string,
+): Expression<SqlBool> {
+  const ref = sql.ref(column);
+  return eb.and([sql<SqlBool>`${ref} >= ${path}`, sql<SqlBool>`${ref} < ${path.slice(0, -1) + '0'}`]);
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+
+/**
+ * Aggregates over one subtree, straight from the rows: the numbers are a recount every time,
+ * so they cannot drift from the data. Each query is a range scan on an `org_path` index.
+ */
+export const statsRepository = {
+  async unionsByType(db: Q, path: string): Promise<Record<string, number>> {
+    const rows = await db
+      .selectFrom('organization')
+      .select(['type', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where((eb) => inSubtree(eb, 'organization.path', path))
+      .where('status', '=', 'active')
+      .groupBy('type')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.type, n(r.n)]));
+  },
+
+  async membershipCounts(db: Q, path: string) {
+    const rows = await db
+      .selectFrom('membership')
+      .innerJoin('person', 'person.id', 'membership.person_id')
+      .select([
+        'membership.status as status',
+        'person.real_name_verified as verified',
+        (eb) => eb.fn.countAll<number | string>().as('n'),
+      ])
+      .where((eb) => inSubtree(eb, 'membership.org_path', path))
+      .where('membership.ended_on', 'is', null)
+      .groupBy(['membership.status', 'person.real_name_verified'])
+      .execute();
+    let active = 0;
+    let retained = 0;
+    let verified = 0;
+    for (const r of rows) {
+      if (r.status === 'active') active += n(r.n);
+      else if (r.status === 'retained') retained += n(r.n);
+      if (n(r.verified) === 1) verified += n(r.n);
+    }
+    return { active, retained, verified };
+  },
+
+  /** Open members grouped by one person column. */
+  async membersBy(db: Q, path: string, column: 'employment_type' | 'gender'): Promise<Record<string, number>> {
+    const rows = await db
+      .selectFrom('membership')
+      .innerJoin('person', 'person.id', 'membership.person_id')
+      .select([`person.${column} as key`, (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where((eb) => inSubtree(eb, 'membership.org_path', path))
+      .where('membership.ended_on', 'is', null)
+      .groupBy(`person.${column}`)
+      .execute();
+    return Object.fromEntries(rows.map((r) => [String(r.key), n(r.n)]));
+  },
+
+  /**
+   * Open members by age band. Ages change every day, so bands are cut at query time by birth
+   * date: `cutoffs` are the latest birth dates of each band, newest first.
+   */
+  async membersByAgeBand(
+    db: Q,
+    path: string,
+    bands: readonly { key: string; bornAfter: string | null }[],
+  ): Promise<Record<string, number>> {
+    const cases = bands
+      .filter((b) => b.bornAfter !== null)
+      .map((b) => sql`when person.birth_date > ${b.bornAfter} then ${b.key}`);
+    const last = bands.find((b) => b.bornAfter === null)!.key;
+    const band = sql<string>`case ${sql.join(cases, sql` `)} else ${last} end`;
+    const rows = await db
+      .selectFrom('membership')
+      .innerJoin('person', 'person.id', 'membership.person_id')
+      .select([band.as('band'), (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where((eb) => inSubtree(eb, 'membership.org_path', path))
+      .where('membership.ended_on', 'is', null)
+      // By the output name: PostgreSQL would not match the two parameterized CASE copies.
+      .groupBy(sql`band`)
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.band, n(r.n)]));
+  },
+
+  async workUnitCounts(db: Q, path: string, requiredMinEmployees: number) {
+    const row = await db
+      .selectFrom('work_unit')
+      .select([
+        (eb) => eb.fn.countAll<number | string>().as('units'),
+        sql<number | string>`sum(case when employee_count >= ${requiredMinEmployees} then 1 else 0 end)`.as('required'),
+        sql<
+          number | string
+        >`sum(case when employee_count >= ${requiredMinEmployees} and union_org_id is not null then 1 else 0 end)`.as(
+          'requiredFounded',
+        ),
+        sql<number | string>`sum(case when union_org_id is not null then employee_count else 0 end)`.as('employees'),
+      ])
+      .where((eb) => inSubtree(eb, 'work_unit.org_path', path))
+      .executeTakeFirst();
+    return {
+      units: n(row?.units),
+      required: n(row?.required),
+      requiredFounded: n(row?.requiredFounded),
+      employeesOfUnionized: n(row?.employees),
+    };
+  },
+};

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MembershipTable, OrganizationTable, PersonTable, WorkUnitTable } from '../src/db/schema.ts';
+import { ageBandCutoffs, rateOf } from '../src/modules/stats/stats.service.ts';
+import { errorOf, makeOrg, makeTree, makeUser, signIn, withoutRequestId } from './factories.ts';
+import { createTestApp, createTestClock } from './harness.ts';
+
+const clock = createTestClock(new Date('2026-11-23T08:00:00Z'));
+let t: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  t = await createTestApp({}, { now: clock.now });
+});
+afterAll(async () => t.close());
+
+type Seed = {
+  at: number;
+  status: MembershipTable['status'];
+  gender: PersonTable['gender'];
+  birthYear: number;
+  employment: string;
+  verified: boolean;
+};
+type UnitSeed = { at: number; employees: number; founded: boolean };
+
+/** Rows straight into the tables: the statistics must recount whatever is there. */
+async function insert(orgs: OrganizationTable[], members: Seed[], units: UnitSeed[]) {
+  const now = clock.now().toISOString();
+  const db = t.app.core.db;
+  for (const m of members) {
+    const org = orgs[m.at % orgs.length]!;
+    const personId = randomUUID();
+    const index = randomUUID();
+    await db
+      .insertInto('person')
+      .values({
+        id: personId,
+        name: '测试',
+        name_initials: 'cs',
+        id_number_cipher: 'x',
+        id_number_index: index,
+        gender: m.gender,
+        birth_date: `${m.birthYear}-06-15`,
+        ethnicity: null,
+        political_status: null,
+        education: null,
+        household_type: null,
+        household_region: null,
+        phone_cipher: null,
+        phone_index: null,
+        bank_card_cipher: null,
+        bank_card_index: null,
+        employment_type: m.employment,
+        new_form_group: null,
+        work_unit_id: null,
+        work_unit_name: null,
+        real_name_verified: m.verified ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const closed = m.status === 'transferred_out' || m.status === 'withdrawn';
+    await db
+      .insertInto('membership')
+      .values({
+        id: randomUUID(),
+        person_id: personId,
+        id_number_index: index,
+        org_id: org.id,
+        org_path: org.path,
+        province_root: org.province_root,
+        status: m.status,
+        started_on: '2020-01-01',
+        ended_on: closed ? '2025-01-01' : null,
+        end_reason: null,
+        member_number: null,
+        card_number: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+  for (const u of units) {
+    const org = orgs[u.at % orgs.length]!;
+    const row: WorkUnitTable = {
+      id: randomUUID(),
+      name: '单位',
+      credit_code: null,
+      unit_type: '170',
+      industry: 'C',
+      region_code: null,
+      address: null,
+      employee_count: u.employees,
+      founded_on: null,
+      chair_name: null,
+      contact_name: null,
+      contact_phone_cipher: null,
+      union_org_id: u.founded ? org.id : null,
+      org_id: org.id,
+      org_path: org.path,
+      province_root: org.province_root,
+      created_at: now,
+      updated_at: now,
+    };
+    await db.insertInto('work_unit').values(row).execute();
+  }
+}
+
+function recount(top: OrganizationTable, orgs: OrganizationTable[], members: Seed[], units: UnitSeed[]) {
+  const under = (o: OrganizationTable) => o.path.startsWith(top.path);
+  const open = members.filter(
+    (m) => under(orgs[m.at % orgs.length]!) && (m.status === 'active' || m.status === 'retained'),
+  );
+  const mine = units.filter((u) => under(orgs[u.at % orgs.length]!));
+  const required = mine.filter((u) => u.employees >= 100);
+  const employees = mine.filter((u) => u.founded).reduce((s, u) => s + u.employees, 0);
+  const tally = (keys: string[]) => keys.reduce<Record<string, number>>((a, k) => ({ ...a, [k]: (a[k] ?? 0) + 1 }), {});
+  const cut = ageBandCutoffs(clock.now());
+  const band = (m: Seed) => cut.find((c) => c.bornAfter === null || `${m.birthYear}-06-15` > c.bornAfter)!.key;
+  const bands = tally(open.map(band));
+  return {
+    members: open.length,
+    activeMembers: open.filter((m) => m.status === 'active').length,
+    retainedMembers: open.filter((m) => m.status === 'retained').length,
+    verifiedMembers: open.filter((m) => m.verified).length,
+    workUnits: mine.length,
+    unitsRequiringUnion: required.length,
+    unitsRequiringUnionFounded: required.filter((u) => u.founded).length,
+    employeesOfUnionizedUnits: employees,
+    foundingRate: rateOf(required.filter((u) => u.founded).length, required.length),
+    joiningRate: rateOf(open.length, employees),
+    realNameRate: rateOf(open.filter((m) => m.verified).length, open.length),
+    byEmploymentType: tally(open.map((m) => m.employment)),
+    byGender: tally(open.map((m) => m.gender)),
+    byAgeBand: Object.fromEntries(cut.map((c) => [c.key, bands[c.key] ?? 0])),
+  };
+}
+
+describe('statistics', () => {
+  it('always equal a recount of the rows, for every node of a random tree', async () => {
+    const seed = fc.record({
+      at: fc.nat(),
+      status: fc.constantFrom('active', 'retained', 'transferred_out', 'withdrawn'),
+      gender: fc.constantFrom('male', 'female'),
+      birthYear: fc.integer({ min: 1950, max: 2008 }),
+      employment: fc.constantFrom('regular', 'migrant', 'new_form', 'dispatched', 'flexible'),
+      verified: fc.boolean(),
+    }) as fc.Arbitrary<Seed>;
+    const unit = fc.record({ at: fc.nat(), employees: fc.integer({ min: 0, max: 400 }), founded: fc.boolean() });
+    await fc.assert(
+      fc.asyncProperty(fc.array(seed, { maxLength: 40 }), fc.array(unit, { maxLength: 15 }), async (members, units) => {
+        const tree = await makeTree(t.app);
+        const group = await makeOrg(t.app, { parent: tree.grassroots, type: 'group' });
+        const orgs = [tree.city, tree.county, tree.grassroots, tree.sibling, group];
+        await insert(orgs, members, units);
+        const cadre = await signIn(t.app, await makeUser(t.app, { org: tree.province, roles: ['federation_cadre'] }));
+        for (const top of [tree.province, tree.city, tree.county, tree.grassroots, tree.sibling]) {
+          const res = await cadre.get(`/api/stats?orgId=${top.id}`);
+          expect(res.status).toBe(200);
+          const { total } = res.json<{ total: Record<string, unknown> }>();
+          const { unionsByType: _u, orgId: _o, orgName: _n, ...numbers } = total;
+          expect(numbers).toEqual(recount(top, orgs, members, units));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('counts active unions by type and lists each child for the drill-down', async () => {
+    const tree = await makeTree(t.app);
+    const cadre = await signIn(t.app, await makeUser(t.app, { org: tree.city, roles: ['federation_cadre'] }));
+    const res = await cadre.get(`/api/stats?orgId=${tree.city.id}`);
+    const body = res.json<{ total: { unionsByType: Record<string, number> }; children: { orgId: string }[] }>();
+    expect(body.total.unionsByType).toEqual({ federation: 3, grassroots: 1 });
+    expect(body.children.map((c) => c.orgId).sort()).toEqual([tree.county.id, tree.sibling.id].sort());
+  });
+
+  it('defaults to the top of the scope', async () => {
+    const tree = await makeTree(t.app);
+    const cadre = await signIn(t.app, await makeUser(t.app, { org: tree.county, roles: ['grassroots_cadre'] }));
+    const res = await cadre.get('/api/stats');
+    expect(res.json<{ total: { orgId: string } }>().total.orgId).toBe(tree.county.id);
+  });
+
+  it('requires a session, the permission, and an organization in scope', async () => {
+    const tree = await makeTree(t.app);
+    expect((await t.app.inject({ method: 'GET', url: '/api/stats' })).statusCode).toBe(401);
+    const noGrant = await signIn(t.app, await makeUser(t.app, { org: tree.county }));
+    expect(errorOf(await noGrant.get('/api/stats'))).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    const cadre = await signIn(t.app, await makeUser(t.app, { org: tree.county, roles: ['grassroots_cadre'] }));
+    const sibling = await cadre.get(`/api/stats?orgId=${tree.sibling.id}`);
+    const missing = await cadre.get(`/api/stats?orgId=${randomUUID()}`);
+    expect(sibling.status).toBe(404);
+    expect(withoutRequestId(sibling)).toEqual(withoutRequestId(missing));
+    const bad = await cadre.get(`/api/stats?orgId=${'x'.repeat(65)}`);
+    expect(errorOf(bad)).toEqual({ status: 400, code: 'VALIDATION_FAILED', fields: ['query.orgId'] });
+  });
+});
