@@ -7,53 +7,23 @@
  * SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL. N from BENCH_AUDIT_N.
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { SYSTEM_ACTOR } from '../apps/server/src/core/actor.ts';
 import { createAuditLog } from '../apps/server/src/core/audit/audit.ts';
 import { newId, nowIso } from '../apps/server/src/core/ids.ts';
 import { createUnitOfWork } from '../apps/server/src/core/unit-of-work.ts';
-import { migrateToLatest, openDatabase, type Target } from '../apps/server/src/db/database.ts';
+import { migrateToLatest, openDatabase } from '../apps/server/src/db/database.ts';
+import { benchTarget } from './bench-db.ts';
 
 const N = Number(process.env.BENCH_AUDIT_N ?? 1_000_000);
 const SINGLE = Number(process.env.BENCH_AUDIT_SINGLE ?? 5_000);
 const BATCH = 5_000;
 
-async function target(): Promise<{ target: Target; cleanup: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const schema = `bench_${randomBytes(4).toString('hex')}`;
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`create schema ${schema}`);
-    await c.end();
-    const u = new URL(url);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    return {
-      target: { kind: 'postgres', url: u.toString() },
-      cleanup: async () => {
-        const d = new pg.Client({ connectionString: url });
-        await d.connect();
-        await d.query(`drop schema ${schema} cascade`);
-        await d.end();
-      },
-    };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-bench-'));
-  return {
-    target: { kind: 'sqlite', file: path.join(dir, 'bench.sqlite') },
-    cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const { target: t, cleanup } = await target();
+  const { target: t, cleanup } = await benchTarget();
   const database = await openDatabase(t);
   await migrateToLatest(database);
   const db = database.db;
