@@ -20,6 +20,8 @@ describe('signing in on the member portal and the merchant end', () => {
   it('a member signs in with the SMS code read from the outbox', async () => {
     const page = await (await newContext(browser, 'phone')).newPage();
     await page.goto(`${server.url}/m/`);
+    // The demo server writes codes to its outbox, and the page says where to find them.
+    await expect.poll(() => page.getByTestId('dev-sms-hint').innerText()).toContain('outbox');
     await page.getByTestId('sms-phone').fill(DEMO_PHONE);
     await page.getByTestId('sms-send').click();
     const code = await smsCodeFor(server, DEMO_PHONE);

@@ -33,6 +33,8 @@ import { createStatsService } from './modules/stats/stats.service.ts';
 import { createRegionsService } from './modules/regions/regions.service.ts';
 import { systemRoutesPlugin } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
+import { bindWorkUnitRoutes } from './modules/work-units/work-units.routes.ts';
+import { createWorkUnitsService } from './modules/work-units/work-units.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -75,6 +77,7 @@ export function createServices(core: CoreDeps, database: Database) {
     access: createAccessService(core),
     regions,
     orgs: createOrgsService(core, regions),
+    workUnits: createWorkUnitsService(core, regions),
     auditLog: createAuditLogService(core),
     stats: createStatsService(core),
   };
@@ -114,10 +117,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerDocs(app, VERSION);
   if (deps.config.SERVE_WEB) web = await registerWeb(app);
 
-  systemRoutesPlugin(router.bind, services.system, VERSION);
+  systemRoutesPlugin(router.bind, services.system, VERSION, deps.config.SMS_ADAPTER === 'outbox');
   bindAuthRoutes(router.bind, services.auth, deps.config);
   bindAccessRoutes(router.bind, services.access);
   bindOrgRoutes(router.bind, services.orgs);
+  bindWorkUnitRoutes(router.bind, services.workUnits);
   bindAuditLogRoutes(router.bind, services.auditLog);
   bindRegionRoutes(router.bind, services.regions);
   bindStatsRoutes(router.bind, services.stats);

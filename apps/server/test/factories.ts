@@ -1,10 +1,16 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { type ORG_TYPES, type PermissionCode, requiresTotp, withDependencies } from '@zhgh/contracts';
+import {
+  creditCodeCheckChar,
+  type ORG_TYPES,
+  type PermissionCode,
+  requiresTotp,
+  withDependencies,
+} from '@zhgh/contracts';
 import type { FastifyInstance } from 'fastify';
 import { generateSecret, generateSync } from 'otplib';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { outboxFile, readOutbox } from '../src/core/notify/sms.ts';
-import type { OrganizationTable, UserAccountTable } from '../src/db/schema.ts';
+import type { OrganizationTable, UserAccountTable, WorkUnitTable } from '../src/db/schema.ts';
 import { SESSION_COOKIE } from '../src/modules/auth/auth.service.ts';
 
 /**
@@ -240,4 +246,48 @@ export function withoutRequestId(res: InjectResult): unknown {
 export function errorOf(res: InjectResult): { status: number; code: string | undefined; fields: string[] } {
   const error = (res.body as { error?: { code?: string; fields?: { field: string }[] } } | null)?.error;
   return { status: res.status, code: error?.code, fields: (error?.fields ?? []).map((f) => f.field) };
+}
+
+/** A unified social credit code that passes GB 32100, unique per call. */
+export function randomCreditCode(regionCode = '610113'): string {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  let org = '';
+  for (let i = 0; i < 9; i++) org += alphabet[randomInt(0, alphabet.length)];
+  const first17 = `91${regionCode}${org}`;
+  return first17 + creditCodeCheckChar(first17);
+}
+
+/**
+ * A work unit answered for by `org` (default: a fresh grassroots union under a fresh
+ * federation, which also covers it), with a valid credit code and a contact phone.
+ */
+export async function makeWorkUnit(
+  app: FastifyInstance,
+  options: {
+    org?: OrganizationTable;
+    /** The covering union; default: `org` when it is a grassroots or joint union, else none. */
+    union?: OrganizationTable | null;
+    name?: string;
+    creditCode?: string | null;
+    employeeCount?: number;
+    contactPhone?: string | null;
+  } = {},
+): Promise<WorkUnitTable> {
+  const org = options.org ?? (await makeOrg(app, { parent: await makeOrg(app), type: 'grassroots' }));
+  const union = options.union !== undefined ? options.union : ['grassroots', 'joint'].includes(org.type) ? org : null;
+  return app.services.workUnits.provision(sys, {
+    name: options.name ?? unique('测试单位'),
+    creditCode: options.creditCode === undefined ? randomCreditCode() : options.creditCode,
+    unitType: '170',
+    industry: 'C',
+    regionCode: '610113',
+    address: '西安市雁塔区科技路 1 号',
+    employeeCount: options.employeeCount ?? 120,
+    foundedOn: '2015-06-01',
+    chairName: '王主席',
+    contactName: '李联系',
+    contactPhone: options.contactPhone === undefined ? randomPhone() : options.contactPhone,
+    orgId: org.id,
+    unionOrgId: union?.id ?? null,
+  });
 }

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { allRoutes, type ErrorCode, PERMISSION_CODES, type RouteContract } from '@zhgh/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
-import type { OrganizationTable } from '../src/db/schema.ts';
+import type { OrganizationTable, WorkUnitTable } from '../src/db/schema.ts';
 import {
   type Agent,
   agent,
   lastSmsCode,
+  makeOrg,
   makeRole,
+  makeWorkUnit,
   makeTree,
   makeUser,
   permissionsWithout,
@@ -283,6 +285,80 @@ const SPECS: Record<string, Spec> = {
     }),
   },
 
+  // organizations and work units: each request makes fresh organizations under the home
+  // county, as moving, merging and dissolving change the tree.
+  'org.update': {
+    access: 'scoped',
+    request: async (w) => {
+      const org = await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' });
+      return { method: 'PATCH', url: `/api/orgs/${org.id}`, body: { name: unique('改名工会') } };
+    },
+  },
+  'org.move': {
+    access: 'scoped',
+    request: async (w) => {
+      const org = await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' });
+      const parent = await makeOrg(app(), { parent: w.tree.county, type: 'township' });
+      return { method: 'POST', url: `/api/orgs/${org.id}/move`, body: { newParentId: parent.id } };
+    },
+  },
+  'org.dissolve': {
+    access: 'scoped',
+    request: async (w) => {
+      const org = await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' });
+      return { method: 'POST', url: `/api/orgs/${org.id}/dissolve`, body: { reason: '单位注销' } };
+    },
+  },
+  'org.merge': {
+    access: 'scoped',
+    request: async (w) => {
+      const source = await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' });
+      const target = await makeOrg(app(), { parent: w.tree.county, type: 'joint' });
+      return {
+        method: 'POST',
+        url: `/api/orgs/${source.id}/merge`,
+        body: { targetId: target.id, reason: '并入联合工会' },
+      };
+    },
+  },
+  'workUnit.list': {
+    access: 'list',
+    request: async (w) => {
+      matrixUnit ??= await makeWorkUnit(app(), { org: w.tree.county, name: unique('矩阵单位') });
+      return { method: 'GET', url: `/api/work-units?q=${encodeURIComponent(matrixUnit.name)}` };
+    },
+    sees: (body) => items(body).some((u) => u.id === matrixUnit?.id),
+  },
+  'workUnit.get': {
+    access: 'scoped',
+    request: async (w) => {
+      const unit = await makeWorkUnit(app(), { org: w.tree.county });
+      return { method: 'GET', url: `/api/work-units/${unit.id}` };
+    },
+  },
+  'workUnit.create': {
+    access: 'scoped',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/work-units',
+      body: {
+        name: unique('新登记单位'),
+        unitType: '170',
+        industry: 'G',
+        regionCode: '610113',
+        employeeCount: 12,
+        orgId: w.tree.county.id,
+      },
+    }),
+  },
+  'workUnit.update': {
+    access: 'scoped',
+    request: async (w) => {
+      const unit = await makeWorkUnit(app(), { org: w.tree.county });
+      return { method: 'PATCH', url: `/api/work-units/${unit.id}`, body: { employeeCount: 150 } };
+    },
+  },
+
   'regions.children': { access: 'public', request: () => ({ method: 'GET', url: '/api/regions?parent=610100' }) },
 
   // statistics
@@ -299,6 +375,8 @@ const SPECS: Record<string, Spec> = {
 };
 
 const sys = { actor: SYSTEM_ACTOR };
+/** Home's work unit for the list route, made on first use. */
+let matrixUnit: WorkUnitTable | undefined;
 const clock = createTestClock();
 let t: Awaited<ReturnType<typeof createTestApp>>;
 const app = () => t.app;

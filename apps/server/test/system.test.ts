@@ -27,6 +27,8 @@ describe('system routes', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/meta' });
     expect(res.json().locales[0]).toBe('zh-CN');
     expect(res.json().name).toBe('智慧工会');
+    // The outbox adapter is the only one so far: front ends may point demo users at the file.
+    expect(res.json().smsOutbox).toBe(true);
   });
 });
 

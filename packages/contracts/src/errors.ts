@@ -39,6 +39,14 @@ export const ERROR_CODES = [
   'USERNAME_TAKEN',
   'PHONE_TAKEN',
   'RECOVERY_NOT_PENDING',
+  // organizations and work units
+  'ORG_IS_ROOT',
+  'ORG_NOT_ACTIVE',
+  'ORG_TREE_RULE',
+  'ORG_MOVE_INTO_SUBTREE',
+  'ORG_HAS_CHILDREN',
+  'ORG_HAS_MEMBERS',
+  'WORK_UNIT_CREDIT_CODE_TAKEN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -95,6 +103,15 @@ export function statusOf(code: ErrorCode): number {
     case 'USERNAME_TAKEN':
     case 'PHONE_TAKEN':
     case 'RECOVERY_NOT_PENDING':
+      return 409;
+    // organizations and work units
+    case 'ORG_IS_ROOT':
+    case 'ORG_NOT_ACTIVE':
+    case 'ORG_TREE_RULE':
+    case 'ORG_MOVE_INTO_SUBTREE':
+    case 'ORG_HAS_CHILDREN':
+    case 'ORG_HAS_MEMBERS':
+    case 'WORK_UNIT_CREDIT_CODE_TAKEN':
       return 409;
     case 'ACCOUNT_LOCKED':
       return 423;
@@ -183,6 +200,29 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh ? '手机号已被使用' : 'The phone number is already in use';
     case 'RECOVERY_NOT_PENDING':
       return zh ? '该重置申请已处理' : 'This reset request has already been decided';
+    // organizations and work units
+    case 'ORG_IS_ROOT':
+      return zh ? '顶层组织不能移动、合并或撤销' : 'A top-level organization cannot be moved, merged or dissolved';
+    case 'ORG_NOT_ACTIVE':
+      return zh ? '该组织已撤销或已合并' : 'The organization has been dissolved or merged';
+    case 'ORG_TREE_RULE':
+      return zh ? '组织类型与上下级关系不符合组织体系规定' : 'The organization types do not fit the tree rules';
+    case 'ORG_MOVE_INTO_SUBTREE':
+      return zh
+        ? '不能把组织移入或并入它自身或其下级组织'
+        : 'An organization cannot be moved or merged into itself or its own subtree';
+    case 'ORG_HAS_CHILDREN':
+      return zh
+        ? '该组织还有下级组织，请先撤销或移走下级组织'
+        : 'The organization still has active child organizations; dissolve or move them first';
+    case 'ORG_HAS_MEMBERS':
+      return zh
+        ? '该组织还有会员，请先办理会籍接转或将该组织合并'
+        : 'The organization still has members; transfer them or merge the organization first';
+    case 'WORK_UNIT_CREDIT_CODE_TAKEN':
+      return zh
+        ? '该统一社会信用代码已登记给其他单位'
+        : 'This unified social credit code is already registered to another unit';
   }
 }
 

@@ -11,6 +11,7 @@ export * from './stats.ts';
 export * from './route.ts';
 export { allRoutes } from './routes.ts';
 export * from './system.ts';
+export * from './work-units.ts';
 export * from './validators/credit-code.ts';
 export * from './validators/id-number.ts';
 export * from './code-lists.ts';

@@ -3,7 +3,32 @@ import { idSchema, isoTime } from './common.ts';
 import { defineRoute } from './route.ts';
 
 export const ORG_TYPES = ['federation', 'township', 'industry', 'joint', 'grassroots', 'group'] as const;
+export type OrgType = (typeof ORG_TYPES)[number];
 export const FEDERATION_LEVELS = ['national', 'province', 'city', 'county'] as const;
+export type FederationLevel = (typeof FEDERATION_LEVELS)[number];
+export const ORG_STATUSES = ['active', 'dissolved', 'merged'] as const;
+
+/**
+ * The tree of DOMAIN §3.1 (national → province → city → county → township / industry /
+ * joint → grassroots → group), as "which types may sit directly under which". Forms offer
+ * these; the server refuses anything else on create, edit, move and merge.
+ */
+export const ALLOWED_CHILD_TYPES: Readonly<Record<OrgType, readonly OrgType[]>> = {
+  federation: ['federation', 'township', 'industry', 'joint', 'grassroots'],
+  township: ['joint', 'grassroots'],
+  industry: ['joint', 'grassroots'],
+  joint: ['grassroots', 'group'],
+  grassroots: ['group'],
+  group: [],
+};
+
+/** Types that are a union of work units: they cover units (their own, or several small ones). */
+export const UNIT_UNION_TYPES: readonly OrgType[] = ['grassroots', 'joint'];
+
+/** A federation below another sits at a deeper level: national 0 … county 3. */
+export function federationLevelRank(level: FederationLevel): number {
+  return FEDERATION_LEVELS.indexOf(level);
+}
 
 export const orgOutput = z.object({
   id: idSchema,
@@ -14,22 +39,52 @@ export const orgOutput = z.object({
   regionCode: z.string().nullable().describe('GB/T 2260 region code, 6 digits'),
   path: z.string().describe('Materialized path of ids from the root, e.g. /a/b/'),
   depth: z.number().int().describe('Depth in the tree, root = 0'),
-  status: z.enum(['active', 'dissolved', 'merged']).describe('Lifecycle status'),
+  status: z.enum(ORG_STATUSES).describe('Lifecycle status: active, dissolved or merged'),
+  statusReason: z.string().nullable().describe('Why it was dissolved or merged'),
+  dissolvedAt: isoTime.nullable().describe('When it was dissolved'),
+  mergedIntoId: z.string().nullable().describe('For a merged organization: the one it was merged into'),
+  childCount: z.number().int().describe('Direct children that are active'),
+  workUnitCount: z
+    .number()
+    .int()
+    .nullable()
+    .describe('For grassroots and joint unions: work units the union covers; null for other types'),
   createdAt: isoTime,
 });
 
+const nameSchema = z.string().trim().min(2).max(100).describe('Full name of the union');
+const regionCodeSchema = z
+  .string()
+  .regex(/^\d{6}$/, 'must be 6 digits')
+  .describe('GB/T 2260 region code');
+
 export const orgCreateBody = z.strictObject({
   parentId: idSchema.describe('The parent organization; must be inside your scope'),
-  name: z.string().trim().min(2).max(100).describe('Full name of the union'),
-  type: z.enum(ORG_TYPES).describe('Organization type'),
-  level: z.enum(FEDERATION_LEVELS).nullable().optional().describe('Federation level, for federations only'),
-  regionCode: z
-    .string()
-    .regex(/^\d{6}$/, 'must be 6 digits')
+  name: nameSchema,
+  type: z.enum(ORG_TYPES).describe('Organization type; must be allowed under the parent'),
+  level: z
+    .enum(FEDERATION_LEVELS)
     .nullable()
     .optional()
-    .describe('GB/T 2260 region code'),
+    .describe("Federation level, for federations only; deeper than the parent's"),
+  regionCode: regionCodeSchema.nullable().optional(),
 });
+
+export const orgUpdateBody = z.strictObject({
+  name: nameSchema.optional(),
+  regionCode: regionCodeSchema.nullable().optional(),
+  type: z
+    .enum(ORG_TYPES)
+    .optional()
+    .describe('New type: must be allowed under the parent and able to hold the present children'),
+  level: z
+    .enum(FEDERATION_LEVELS)
+    .nullable()
+    .optional()
+    .describe("Federation level (federations only): deeper than the parent's, shallower than the children's"),
+});
+
+const reasonSchema = z.string().trim().min(2).max(500);
 
 export const orgRoutes = {
   get: defineRoute({
@@ -48,9 +103,16 @@ export const orgRoutes = {
     method: 'GET',
     path: '/api/orgs/:id/children',
     tag: 'organizations',
-    summary: 'Direct children of an organization in your scope',
+    summary: 'Direct children of an organization in your scope (active ones unless asked otherwise)',
     permission: 'org.read',
     params: z.object({ id: idSchema }),
+    query: z.object({
+      includeInactive: z
+        .enum(['true', 'false'])
+        .default('false')
+        .transform((v) => v === 'true')
+        .describe('Include dissolved and merged children'),
+    }),
     output: z.object({ items: z.array(orgOutput).describe('Child organizations, by name') }),
     errors: ['NOT_FOUND'],
   }),
@@ -74,6 +136,73 @@ export const orgRoutes = {
     body: orgCreateBody,
     output: orgOutput,
     status: 201,
-    errors: ['NOT_FOUND'],
+    errors: ['NOT_FOUND', 'ORG_NOT_ACTIVE', 'ORG_TREE_RULE'],
+  }),
+  update: defineRoute({
+    id: 'org.update',
+    method: 'PATCH',
+    path: '/api/orgs/:id',
+    tag: 'organizations',
+    summary: 'Rename an organization, or change its region, level or type within the tree rules',
+    permission: 'org.update',
+    params: z.object({ id: idSchema }),
+    body: orgUpdateBody,
+    output: orgOutput,
+    errors: ['NOT_FOUND', 'ORG_NOT_ACTIVE', 'ORG_TREE_RULE'],
+  }),
+  move: defineRoute({
+    id: 'org.move',
+    method: 'POST',
+    path: '/api/orgs/:id/move',
+    tag: 'organizations',
+    summary: 'Move an organization with its whole subtree under another parent in your scope',
+    permission: 'org.restructure',
+    params: z.object({ id: idSchema }),
+    body: z.strictObject({
+      newParentId: idSchema.describe('The new parent; must be active, in your scope and outside the moved subtree'),
+    }),
+    output: orgOutput,
+    errors: ['NOT_FOUND', 'ORG_IS_ROOT', 'ORG_MOVE_INTO_SUBTREE', 'ORG_NOT_ACTIVE', 'ORG_TREE_RULE'],
+  }),
+  dissolve: defineRoute({
+    id: 'org.dissolve',
+    method: 'POST',
+    path: '/api/orgs/:id/dissolve',
+    tag: 'organizations',
+    summary:
+      'Dissolve an organization without active children or members: its work units pass to the parent, its grants are revoked; nothing is deleted',
+    permission: 'org.restructure',
+    params: z.object({ id: idSchema }),
+    body: z.strictObject({ reason: reasonSchema.describe('Why it is dissolved (e.g. the unit closed)') }),
+    output: orgOutput,
+    errors: ['NOT_FOUND', 'ORG_IS_ROOT', 'ORG_NOT_ACTIVE', 'ORG_HAS_CHILDREN', 'ORG_HAS_MEMBERS'],
+  }),
+  merge: defineRoute({
+    id: 'org.merge',
+    method: 'POST',
+    path: '/api/orgs/:id/merge',
+    tag: 'organizations',
+    summary:
+      'Merge an organization into another: members transferred with their history, children and work units moved, grants at the source revoked',
+    permission: 'org.restructure',
+    params: z.object({ id: idSchema }),
+    body: z.strictObject({
+      targetId: idSchema.describe(
+        'The organization that absorbs it; must be active, in your scope, outside its subtree',
+      ),
+      reason: reasonSchema.describe('Why they are merged'),
+    }),
+    output: z.object({
+      source: orgOutput.describe('The merged organization, now with status merged'),
+      target: orgOutput.describe('The organization that absorbed it'),
+      membershipsTransferred: z
+        .number()
+        .int()
+        .describe('Open memberships closed at the source and opened at the target'),
+      childrenMoved: z.number().int().describe('Direct children moved under the target'),
+      workUnitsMoved: z.number().int().describe('Work units re-pointed to the target'),
+      grantsRevoked: z.number().int().describe('Live grants at the source that were revoked'),
+    }),
+    errors: ['NOT_FOUND', 'ORG_IS_ROOT', 'ORG_MOVE_INTO_SUBTREE', 'ORG_NOT_ACTIVE', 'ORG_TREE_RULE'],
   }),
 };

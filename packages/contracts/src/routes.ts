@@ -6,6 +6,7 @@ import { regionRoutes } from './regions.ts';
 import { statsRoutes } from './stats.ts';
 import type { RouteContract } from './route.ts';
 import { systemRoutes } from './system.ts';
+import { workUnitRoutes } from './work-units.ts';
 
 /** Every endpoint of the platform; the server binds exactly these and tests enumerate them. */
 export const allRoutes: readonly RouteContract[] = [
@@ -13,6 +14,7 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(authRoutes),
   ...Object.values(accessRoutes),
   ...Object.values(orgRoutes),
+  ...Object.values(workUnitRoutes),
   ...Object.values(auditRoutes),
   ...Object.values(regionRoutes),
   ...Object.values(statsRoutes),

@@ -23,6 +23,9 @@ export const metaOutput = z.object({
   version: z.string().describe('Server version'),
   locales: z.array(z.enum(['zh-CN', 'en'])).describe('Locales the platform speaks, default first'),
   database: z.enum(['sqlite', 'postgres']).describe('Database engine in use'),
+  smsOutbox: z
+    .boolean()
+    .describe('SMS codes are written to the server’s local outbox file instead of being sent (development, demo)'),
 });
 
 export const systemRoutes = {

@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { type Dialect, type Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import {
+  type Dialect,
+  type Expression,
+  type Kysely,
+  PostgresDialect,
+  type RawBuilder,
+  sql,
+  type SqlBool,
+  SqliteDialect,
+} from 'kysely';
 import pg from 'pg';
 
 /**
@@ -91,4 +100,39 @@ export async function makeAppendOnly(db: Kysely<unknown>, name: DialectName, tab
       )
       .execute(db);
   }
+}
+
+/**
+ * Shared side of a transaction-scoped lock whose exclusive side `lockChain` takes
+ * (PostgreSQL): many writers that copy an organization's path may hold it together, while a
+ * restructuring that rewrites paths waits for them and they wait for it. SQLite has one writer.
+ */
+export async function lockShared(trx: Kysely<unknown>, name: DialectName, key: number): Promise<void> {
+  if (name === 'postgres') await sql`select pg_advisory_xact_lock_shared(${key})`.execute(trx);
+}
+
+/**
+ * "`column` lies in the subtree at `path`", as the range the scope helper uses. On
+ * PostgreSQL the comparison is pinned to the bytewise "C" collation, so it also holds for
+ * path columns created without it (job, audit_event) in a database whose default collation
+ * orders '/' and '0' otherwise.
+ */
+export function pathInSubtree(name: DialectName, column: string, path: string): Expression<SqlBool> {
+  const ref = name === 'postgres' ? sql`${sql.ref(column)} collate "C"` : sql.ref(column);
+  return sql<SqlBool>`(${ref} >= ${path} and ${ref} < ${path.slice(0, -1) + '0'})`;
+}
+
+/**
+ * `column` with its leading `oldPrefix` replaced by `newPrefix`, for rewriting a subtree's
+ * paths in one set-based UPDATE. Both engines count substr from 1 in characters and concatenate
+ * with ||; paths are ASCII. The cast pins the parameter's type for PostgreSQL.
+ */
+export function rebasedPath(column: string, oldPrefix: string, newPrefix: string): RawBuilder<string> {
+  return sql<string>`cast(${newPrefix} as text) || substr(${sql.ref(column)}, ${sql.lit(oldPrefix.length + 1)})`;
+}
+
+/** The error a UNIQUE index raised, on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

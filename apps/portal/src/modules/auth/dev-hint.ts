@@ -1,10 +1,15 @@
+import { systemRoutes } from '@zhgh/contracts';
+import { api } from '../../api/client.ts';
+
 /**
- * Whether to tell the user that SMS codes land in the server's outbox file. The server's
- * `/api/meta` does not say which SMS adapter it runs, so the portal guesses: a dev server, or a
- * page served from this very machine, is a developer's or a demo's, where the outbox adapter
- * is the only one there is. A deployment on a real host name never shows the note.
+ * Whether to tell the user that SMS codes land in the server's outbox file: the server says
+ * so in `/api/meta` when it runs the outbox adapter (development and the demo). A failed
+ * answer shows no note rather than a wrong one.
  */
-export function showsOutboxHint(hostname: string = window.location.hostname): boolean {
-  if (import.meta.env.DEV) return true;
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\./.test(hostname);
+export async function showsOutboxHint(): Promise<boolean> {
+  try {
+    return (await api.call(systemRoutes.meta)).smsOutbox;
+  } catch {
+    return false;
+  }
 }

@@ -9,6 +9,13 @@ import { columnTypes, type DialectName } from '../dialect.ts';
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   const t = columnTypes(dialect);
 
+  if (dialect === 'postgres') {
+    // The first path columns were created without the bytewise collation the scope ranges
+    // rely on; under a non-C database collation '/' and '0' would not bound a subtree.
+    await sql`alter table job alter column org_path type text collate "C"`.execute(db);
+    await sql`alter table audit_event alter column org_path type text collate "C"`.execute(db);
+  }
+
   await db.schema.alterTable('organization').addColumn('dissolved_at', t.timestamp).execute();
   await db.schema.alterTable('organization').addColumn('merged_into_id', 'text').execute();
   await db.schema.alterTable('organization').addColumn('status_reason', 'text').execute();
@@ -87,7 +94,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('started_on', 'text', (c) => c.notNull())
     .addColumn('ended_on', 'text')
     .addColumn('end_reason', 'text')
-    .addColumn('member_number', 'text', (c) => c.unique())
+    // Unique among open memberships only: a merge or transfer closes one row and opens
+    // another with the same number, so history rows share it (decision 0008).
+    .addColumn('member_number', 'text')
     .addColumn('card_number', 'text')
     .addColumn('created_at', t.timestamp, (c) => c.notNull())
     .addColumn('updated_at', t.timestamp, (c) => c.notNull())
@@ -97,6 +106,13 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .createIndex('membership_one_open')
     .on('membership')
     .column('id_number_index')
+    .unique()
+    .where(sql.ref('ended_on'), 'is', null)
+    .execute();
+  await db.schema
+    .createIndex('membership_member_number_open')
+    .on('membership')
+    .column('member_number')
     .unique()
     .where(sql.ref('ended_on'), 'is', null)
     .execute();

@@ -1,8 +1,16 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { inScope, type Scope } from '../../core/access/scope.ts';
-import type { DB, OrganizationTable } from '../../db/schema.ts';
+import { type DialectName, pathInSubtree, rebasedPath } from '../../db/dialect.ts';
+import { ORG_SCOPED_TABLES } from '../../db/org-scoped.ts';
+import type { DB, MembershipTable, OrganizationTable } from '../../db/schema.ts';
 
 type Q = Kysely<DB>;
+
+/** Counts shown beside an organization: active children, and work units a union covers. */
+export interface OrgCounts {
+  children: Map<string, number>;
+  workUnits: Map<string, number>;
+}
 
 export const orgsRepository = {
   async findById(db: Q, id: string): Promise<OrganizationTable | undefined> {
@@ -28,14 +36,51 @@ export const orgsRepository = {
       .execute();
   },
 
-  async findChildrenInScope(db: Q, parentId: string, scope: Scope): Promise<OrganizationTable[]> {
-    return db
+  async findChildrenInScope(
+    db: Q,
+    parentId: string,
+    scope: Scope,
+    options: { includeInactive?: boolean } = {},
+  ): Promise<OrganizationTable[]> {
+    let q = db
       .selectFrom('organization')
       .selectAll()
       .where('parent_id', '=', parentId)
-      .where((eb) => inScope(eb, 'organization.path', scope))
-      .orderBy('name')
+      .where((eb) => inScope(eb, 'organization.path', scope));
+    if (!options.includeInactive) q = q.where('status', '=', 'active');
+    return q.orderBy('name').execute();
+  },
+
+  /** Type and level of the active direct children, once each: what a new parent must accept. */
+  async activeChildKinds(db: Q, parentId: string): Promise<{ type: string; level: string | null }[]> {
+    return db
+      .selectFrom('organization')
+      .select(['type', 'level'])
+      .distinct()
+      .where('parent_id', '=', parentId)
+      .where('status', '=', 'active')
       .execute();
+  },
+
+  async counts(db: Q, ids: readonly string[]): Promise<OrgCounts> {
+    const out: OrgCounts = { children: new Map(), workUnits: new Map() };
+    if (ids.length === 0) return out;
+    const children = await db
+      .selectFrom('organization')
+      .select(['parent_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('parent_id', 'in', [...ids])
+      .where('status', '=', 'active')
+      .groupBy('parent_id')
+      .execute();
+    for (const r of children) out.children.set(r.parent_id!, Number(r.n));
+    const units = await db
+      .selectFrom('work_unit')
+      .select(['union_org_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('union_org_id', 'in', [...ids])
+      .groupBy('union_org_id')
+      .execute();
+    for (const r of units) out.workUnits.set(r.union_org_id!, Number(r.n));
+    return out;
   },
 
   async countAll(db: Q): Promise<number> {
@@ -48,5 +93,154 @@ export const orgsRepository = {
 
   async insert(db: Q, row: OrganizationTable): Promise<void> {
     await db.insertInto('organization').values(row).execute();
+  },
+
+  async update(db: Q, id: string, set: Partial<OrganizationTable>): Promise<void> {
+    await db.updateTable('organization').set(set).where('id', '=', id).execute();
+  },
+
+  /** Open memberships (active or retained) anywhere in the subtree at `path`. */
+  async countOpenMemberships(db: Q, dialect: DialectName, path: string): Promise<number> {
+    const row = await db
+      .selectFrom('membership')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where(() => pathInSubtree(dialect, 'membership.org_path', path))
+      .where('ended_on', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  async findOpenMembershipsAt(db: Q, orgId: string): Promise<MembershipTable[]> {
+    return db
+      .selectFrom('membership')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('ended_on', 'is', null)
+      .orderBy('id')
+      .execute();
+  },
+
+  /** Close every open membership at an organization; returns how many. */
+  async closeOpenMembershipsAt(
+    db: Q,
+    orgId: string,
+    set: { status: MembershipTable['status']; endedOn: string; reason: string; now: string },
+  ): Promise<number> {
+    const r = await db
+      .updateTable('membership')
+      .set({ status: set.status, ended_on: set.endedOn, end_reason: set.reason, updated_at: set.now })
+      .where('org_id', '=', orgId)
+      .where('ended_on', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
+  async insertMemberships(db: Q, rows: readonly MembershipTable[]): Promise<void> {
+    // Batches keep each statement well under both engines' bound-parameter limits.
+    for (let i = 0; i < rows.length; i += 500) {
+      await db
+        .insertInto('membership')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    }
+  },
+
+  /**
+   * Rewrite the paths under `from` to lie under `to`, in every org-scoped table, as one
+   * set-based UPDATE per table. `keepRoot` leaves the rows filed exactly at `from` alone
+   * (a merge moves only what lies below the source). Returns the rows rewritten per table.
+   */
+  async rewriteSubtree(
+    db: Q,
+    dialect: DialectName,
+    move: { from: string; to: string; provinceRoot: string; depthDelta: number; keepRoot?: boolean },
+  ): Promise<Record<string, number>> {
+    const rewritten: Record<string, number> = {};
+    for (const t of ORG_SCOPED_TABLES) {
+      const sets = [sql`${sql.ref(t.path)} = ${rebasedPath(t.path, move.from, move.to)}`];
+      if (t.provinceRoot) sets.push(sql`${sql.ref(t.provinceRoot)} = ${move.provinceRoot}`);
+      if (t.depth) sets.push(sql`${sql.ref(t.depth)} = ${sql.ref(t.depth)} + ${sql.lit(move.depthDelta)}`);
+      const keepRoot = move.keepRoot ? sql` and ${sql.ref(t.path)} <> ${move.from}` : sql``;
+      const r = await sql`update ${sql.table(t.table)} set ${sql.join(sets)}
+        where ${pathInSubtree(dialect, t.path, move.from)}${keepRoot}`.execute(db);
+      rewritten[t.table] = Number(r.numAffectedRows ?? 0);
+    }
+    return rewritten;
+  },
+
+  /** Re-parent the direct children of one organization; returns how many. */
+  async reparentChildren(db: Q, fromParentId: string, toParentId: string, now: string): Promise<number> {
+    const r = await db
+      .updateTable('organization')
+      .set({ parent_id: toParentId, updated_at: now })
+      .where('parent_id', '=', fromParentId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
+  /** Work units covered by, or answered for by, `orgId` pass to `to` (union cleared when `to.union` is null). */
+  async repointWorkUnits(
+    db: Q,
+    orgId: string,
+    to: { union: string | null; org: { id: string; path: string; province_root: string } },
+    now: string,
+  ): Promise<number> {
+    const affected = await db
+      .selectFrom('work_unit')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where((eb) => eb.or([eb('union_org_id', '=', orgId), eb('org_id', '=', orgId)]))
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('work_unit')
+      .set({ union_org_id: to.union, updated_at: now })
+      .where('union_org_id', '=', orgId)
+      .executeTakeFirst();
+    await db
+      .updateTable('work_unit')
+      .set({ org_id: to.org.id, org_path: to.org.path, province_root: to.org.province_root, updated_at: now })
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    return Number(affected.n);
+  },
+
+  /** Accounts homed at one organization move to another (a merge); their pending TOTP resets follow. */
+  async rehomeAccounts(
+    db: Q,
+    from: { id: string; path: string },
+    to: { id: string; path: string; province_root: string },
+    now: string,
+  ): Promise<number> {
+    const r = await db
+      .updateTable('user_account')
+      .set({ org_id: to.id, org_path: to.path, province_root: to.province_root, updated_at: now })
+      .where('org_id', '=', from.id)
+      .executeTakeFirst();
+    await db.updateTable('totp_recovery').set({ org_path: to.path }).where('org_path', '=', from.path).execute();
+    return Number(r.numUpdatedRows);
+  },
+
+  /** Revoke the grants at one organization that are in force or still to come; returns their holders. */
+  async revokeLiveGrantsAt(
+    db: Q,
+    orgId: string,
+    by: string | null,
+    now: string,
+  ): Promise<{ grants: number; users: string[] }> {
+    const holders = await db
+      .selectFrom('role_grant')
+      .select('user_id')
+      .distinct()
+      .where('org_id', '=', orgId)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', now)]))
+      .execute();
+    const r = await db
+      .updateTable('role_grant')
+      .set({ revoked_at: now, revoked_by: by })
+      .where('org_id', '=', orgId)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', now)]))
+      .executeTakeFirst();
+    return { grants: Number(r.numUpdatedRows), users: holders.map((h) => h.user_id) };
   },
 };

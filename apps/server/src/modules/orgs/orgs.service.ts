@@ -1,41 +1,85 @@
-import type { orgCreateBody } from '@zhgh/contracts';
+import type { orgCreateBody, orgUpdateBody } from '@zhgh/contracts';
+import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import { requireInScope, scopeFor } from '../../core/access/scope.ts';
+import { requireInScope, type Scope, scopeFor } from '../../core/access/scope.ts';
 import type { RequestContext } from '../../core/actor.ts';
-import { AppError } from '../../core/app-error.ts';
-import { provinceRootOf } from '../../core/audit/audit.ts';
+import { AppError, fieldError } from '../../core/app-error.ts';
+import { diffFields, provinceRootOf } from '../../core/audit/audit.ts';
+import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
-import type { OrganizationTable } from '../../db/schema.ts';
+import { lockChain, lockShared } from '../../db/dialect.ts';
+import type { DB, MembershipTable, OrganizationTable } from '../../db/schema.ts';
+import { authRepository } from '../auth/auth.repository.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
+import {
+  checkChildrenFit,
+  checkCoversUnits,
+  checkLevel,
+  checkMerge,
+  checkMove,
+  checkPlacement,
+  checkRootType,
+  requireActive,
+  requireNotRoot,
+} from './orgs.policy.ts';
 import { orgsRepository as repo } from './orgs.repository.ts';
 
+/**
+ * Advisory-lock key of the organization tree (PostgreSQL). Restructuring (move, merge,
+ * dissolve) holds it exclusively; writers that copy a parent's path hold it shared, so none
+ * of them can file a row under a path that a concurrent move is rewriting.
+ */
+export const ORG_TREE_LOCK = 0x4f524754; // "ORGT"
+
+type Q = Kysely<DB>;
+
 export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
-  const { db, write } = deps;
+  const { db, write, dialect } = deps;
+  const iso = () => deps.now().toISOString();
 
   /** Load an organization the actor may see with `permission`; NOT_FOUND otherwise. */
-  async function loadInScope(ctx: RequestContext, id: string, permission: string): Promise<OrganizationTable> {
-    const org = await repo.findById(db, id);
+  async function loadInScope(
+    ctx: RequestContext,
+    id: string,
+    permission: string,
+    q: Q = db,
+  ): Promise<OrganizationTable> {
+    return loadIn(q, id, scopeFor(ctx.principal, permission));
+  }
+
+  async function loadIn(q: Q, id: string, scope: Scope): Promise<OrganizationTable> {
+    const org = await repo.findById(q, id);
     if (!org) throw AppError.notFound();
-    requireInScope(scopeFor(ctx.principal, permission), org.path);
+    requireInScope(scope, org.path);
     return org;
   }
 
   async function insertUnder(
     ctx: RequestContext,
-    parent: OrganizationTable,
+    parentId: string,
     input: z.infer<typeof orgCreateBody>,
+    scope: Scope | null,
   ): Promise<OrganizationTable> {
     if (input.regionCode) regions.requireKnown(input.regionCode, 'body.regionCode');
+    const level = input.type === 'federation' ? (input.level ?? null) : null;
+    checkLevel(input.type, input.level, 'body.level');
     return write(ctx, async (s) => {
+      await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+      // The parent as it is now, inside the lock: a concurrent move cannot leave a stale path.
+      const parent = await repo.findById(s.trx, parentId);
+      if (!parent) throw AppError.notFound();
+      if (scope) requireInScope(scope, parent.path);
+      requireActive(parent);
+      checkPlacement({ type: input.type, level }, parent, 'body.type', 'body.level');
       const id = newId();
-      const now = new Date().toISOString();
+      const now = iso();
       const row: OrganizationTable = {
         id,
         parent_id: parent.id,
         name: input.name,
         type: input.type,
-        level: input.type === 'federation' ? (input.level ?? null) : null,
+        level,
         region_code: input.regionCode ?? null,
         path: `${parent.path}${id}/`,
         depth: parent.depth + 1,
@@ -63,8 +107,23 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
     });
   }
 
+  /** End the sessions of users whose grants were revoked: their scope must not outlive the grant. */
+  async function endSessions(trx: Q, userIds: readonly string[], reason: string): Promise<number> {
+    let ended = 0;
+    for (const userId of userIds) ended += await authRepository.revokeSessionsOfUser(trx, userId, iso(), reason);
+    return ended;
+  }
+
   return {
     loadInScope,
+
+    /** Active-children and covered-unit counts for presenting organizations. */
+    async counts(orgs: readonly OrganizationTable[]) {
+      return repo.counts(
+        db,
+        orgs.map((o) => o.id),
+      );
+    },
 
     /** How many organizations exist at all (start-up decides whether to load demo data). */
     async count() {
@@ -75,9 +134,9 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
       return loadInScope(ctx, id, 'org.read');
     },
 
-    async children(ctx: RequestContext, id: string) {
+    async children(ctx: RequestContext, id: string, options: { includeInactive?: boolean } = {}) {
       await loadInScope(ctx, id, 'org.read');
-      return repo.findChildrenInScope(db, id, scopeFor(ctx.principal, 'org.read'));
+      return repo.findChildrenInScope(db, id, scopeFor(ctx.principal, 'org.read'), options);
     },
 
     /** The organizations at the top of the actor's org.read scope. */
@@ -87,8 +146,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
 
     async create(ctx: RequestContext, input: z.infer<typeof orgCreateBody>) {
       // The parent id comes from the body: it must be in scope like any id in a URL.
-      const parent = await loadInScope(ctx, input.parentId, 'org.create');
-      return insertUnder(ctx, parent, input);
+      await loadInScope(ctx, input.parentId, 'org.create');
+      return insertUnder(ctx, input.parentId, input, scopeFor(ctx.principal, 'org.create'));
     },
 
     /**
@@ -96,9 +155,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
      * actor's scope. Never bound to a route.
      */
     async provisionChild(ctx: RequestContext, input: z.infer<typeof orgCreateBody>) {
-      const parent = await repo.findById(db, input.parentId);
-      if (!parent) throw AppError.notFound();
-      return insertUnder(ctx, parent, input);
+      return insertUnder(ctx, input.parentId, input, null);
     },
 
     /** Create a root (a province or national federation). Only the seed and CLI call this. */
@@ -109,7 +166,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
       if (input.regionCode) regions.requireKnown(input.regionCode, 'regionCode');
       return write(ctx, async (s) => {
         const id = newId();
-        const now = new Date().toISOString();
+        const now = iso();
         const path = `/${id}/`;
         const row: OrganizationTable = {
           id,
@@ -137,6 +194,238 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
           changes: [{ field: 'name', to: input.name }],
         });
         return row;
+      });
+    },
+
+    /** Rename, or change region, level or type within the tree rules. */
+    async update(ctx: RequestContext, id: string, input: z.infer<typeof orgUpdateBody>) {
+      const org = await loadInScope(ctx, id, 'org.update');
+      requireActive(org);
+      if (input.regionCode) regions.requireKnown(input.regionCode, 'body.regionCode');
+      const type = input.type ?? org.type;
+      // A federation keeps its level unless told otherwise; other types have none.
+      const level = type === 'federation' ? (input.level !== undefined ? input.level : org.level) : null;
+      checkLevel(type, input.level, 'body.level');
+      if (type !== org.type || level !== org.level) {
+        const field = type !== org.type ? 'body.type' : 'body.level';
+        if (org.parent_id === null) {
+          checkRootType(type, 'body.type');
+        } else {
+          const parent = (await repo.findById(db, org.parent_id))!;
+          checkPlacement({ type, level }, parent, field, 'body.level');
+        }
+        checkChildrenFit({ type, level }, await repo.activeChildKinds(db, org.id), field, 'body.level');
+        const counts = await repo.counts(db, [org.id]);
+        checkCoversUnits(type, counts.workUnits.get(org.id) ?? 0, 'body.type');
+      }
+      const after = {
+        name: input.name ?? org.name,
+        region_code: input.regionCode !== undefined ? input.regionCode : org.region_code,
+        type,
+        level,
+      };
+      // Audited under the names the API uses.
+      const named = (o: typeof after) => ({ name: o.name, regionCode: o.region_code, type: o.type, level: o.level });
+      const changes = diffFields(named(org), named(after));
+      if (changes.length === 0) return org;
+      return write(ctx, async (s) => {
+        const now = iso();
+        await repo.update(s.trx, org.id, { ...after, updated_at: now });
+        await s.audit({
+          action: 'org.update',
+          subjectType: 'organization',
+          subjectId: org.id,
+          orgPath: org.path,
+          changes,
+        });
+        return { ...org, ...after, updated_at: now };
+      });
+    },
+
+    /**
+     * Move an organization with its whole subtree under another parent. Every org-scoped
+     * table's paths are rewritten by set-based updates in one transaction, so the tree, the
+     * members, the accounts, the grants (and with them their holders' scope) move together
+     * or not at all.
+     */
+    async move(ctx: RequestContext, id: string, newParentId: string) {
+      const scope = scopeFor(ctx.principal, 'org.restructure');
+      const node = await loadIn(db, id, scope);
+      const parent = await loadIn(db, newParentId, scope);
+      checkMove(node, parent);
+      if (node.parent_id === parent.id) return node;
+      return write(ctx, async (s) => {
+        await lockChain(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+        // Again inside the lock: a concurrent restructuring may have changed either.
+        const n = await loadIn(s.trx, id, scope);
+        const p = await loadIn(s.trx, newParentId, scope);
+        checkMove(n, p);
+        const now = iso();
+        const to = `${p.path}${n.id}/`;
+        const rowsRewritten = await repo.rewriteSubtree(s.trx, dialect, {
+          from: n.path,
+          to,
+          provinceRoot: p.province_root,
+          depthDelta: p.depth + 1 - n.depth,
+        });
+        await repo.update(s.trx, n.id, { parent_id: p.id, updated_at: now });
+        await s.audit({
+          action: 'org.move',
+          subjectType: 'organization',
+          subjectId: n.id,
+          orgPath: to,
+          changes: [
+            { field: 'parentId', from: n.parent_id, to: p.id },
+            { field: 'path', from: n.path, to },
+            { field: 'rowsRewritten', to: rowsRewritten },
+          ],
+        });
+        return (await repo.findById(s.trx, n.id))!;
+      });
+    },
+
+    /**
+     * Dissolve an organization that has no active children and no members. Its work units
+     * pass to the parent (without a union), its live grants are revoked and their holders
+     * signed out. Nothing is deleted.
+     */
+    async dissolve(ctx: RequestContext, id: string, reason: string) {
+      const scope = scopeFor(ctx.principal, 'org.restructure');
+      const check = async (q: Q) => {
+        const org = await loadIn(q, id, scope);
+        requireNotRoot(org);
+        requireActive(org);
+        if ((await repo.activeChildKinds(q, org.id)).length > 0) throw new AppError('ORG_HAS_CHILDREN');
+        const members = await repo.countOpenMemberships(q, dialect, org.path);
+        if (members > 0) {
+          throw new AppError('ORG_HAS_MEMBERS', [
+            fieldError('params.id', 'invalid', {
+              'zh-CN': `该组织还有 ${members} 名会员（会籍未结束），请先办理会籍接转或将该组织合并`,
+              en: `The organization still has ${members} member(s) with open memberships: transfer them or merge the organization first`,
+            }),
+          ]);
+        }
+        return org;
+      };
+      await check(db);
+      return write(ctx, async (s) => {
+        await lockChain(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+        const org = await check(s.trx);
+        const parent = (await repo.findById(s.trx, org.parent_id!))!;
+        const now = iso();
+        await repo.update(s.trx, org.id, {
+          status: 'dissolved',
+          dissolved_at: now,
+          status_reason: reason,
+          updated_at: now,
+        });
+        const workUnits = await repo.repointWorkUnits(s.trx, org.id, { union: null, org: parent }, now);
+        const revoked = await repo.revokeLiveGrantsAt(s.trx, org.id, ctx.actor.id, now);
+        const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_dissolved');
+        await s.audit({
+          action: 'org.dissolve',
+          subjectType: 'organization',
+          subjectId: org.id,
+          orgPath: org.path,
+          changes: [
+            { field: 'status', from: org.status, to: 'dissolved' },
+            { field: 'reason', to: reason },
+            { field: 'workUnitsToParent', to: workUnits },
+            { field: 'grantsRevoked', to: revoked.grants },
+            { field: 'sessionsEnded', to: sessionsEnded },
+          ],
+        });
+        return (await repo.findById(s.trx, org.id))!;
+      });
+    },
+
+    /**
+     * Merge an organization into another, in one transaction: each open membership at the
+     * source is closed (transferred out, history kept) and reopened at the target with the
+     * same member number and card; the children move under the target (paths rewritten as
+     * in a move); work units and accounts follow; live grants at the source are revoked and
+     * their holders signed out, so nobody's scope grows by the merge.
+     */
+    async merge(ctx: RequestContext, id: string, input: { targetId: string; reason: string }) {
+      const scope = scopeFor(ctx.principal, 'org.restructure');
+      const check = async (q: Q) => {
+        const source = await loadIn(q, id, scope);
+        const target = await loadIn(q, input.targetId, scope);
+        checkMerge(source, target, await repo.activeChildKinds(q, source.id));
+        return { source, target };
+      };
+      await check(db);
+      return write(ctx, async (s) => {
+        await lockChain(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+        const { source, target } = await check(s.trx);
+        const now = iso();
+        const today = localDate(deps.now());
+
+        const open = await repo.findOpenMembershipsAt(s.trx, source.id);
+        await repo.closeOpenMembershipsAt(s.trx, source.id, {
+          status: 'transferred_out',
+          endedOn: today,
+          reason: `merged into ${target.name}`,
+          now,
+        });
+        const reopened: MembershipTable[] = open.map((m) => ({
+          ...m,
+          id: newId(),
+          org_id: target.id,
+          org_path: target.path,
+          province_root: target.province_root,
+          started_on: today,
+          ended_on: null,
+          end_reason: null,
+          created_at: now,
+          updated_at: now,
+        }));
+        await repo.insertMemberships(s.trx, reopened);
+
+        const rowsRewritten = await repo.rewriteSubtree(s.trx, dialect, {
+          from: source.path,
+          to: target.path,
+          provinceRoot: target.province_root,
+          depthDelta: target.depth - source.depth,
+          keepRoot: true,
+        });
+        const childrenMoved = await repo.reparentChildren(s.trx, source.id, target.id, now);
+        const workUnitsMoved = await repo.repointWorkUnits(s.trx, source.id, { union: target.id, org: target }, now);
+        const accountsMoved = await repo.rehomeAccounts(s.trx, source, target, now);
+        const revoked = await repo.revokeLiveGrantsAt(s.trx, source.id, ctx.actor.id, now);
+        const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_merged');
+        await repo.update(s.trx, source.id, {
+          status: 'merged',
+          merged_into_id: target.id,
+          status_reason: input.reason,
+          updated_at: now,
+        });
+        await s.audit({
+          action: 'org.merge',
+          subjectType: 'organization',
+          subjectId: source.id,
+          orgPath: target.path,
+          changes: [
+            { field: 'status', from: source.status, to: 'merged' },
+            { field: 'mergedIntoId', to: target.id },
+            { field: 'reason', to: input.reason },
+            { field: 'membershipsTransferred', to: reopened.length },
+            { field: 'childrenMoved', to: childrenMoved },
+            { field: 'workUnitsMoved', to: workUnitsMoved },
+            { field: 'accountsMoved', to: accountsMoved },
+            { field: 'grantsRevoked', to: revoked.grants },
+            { field: 'sessionsEnded', to: sessionsEnded },
+            { field: 'rowsRewritten', to: rowsRewritten },
+          ],
+        });
+        return {
+          source: (await repo.findById(s.trx, source.id))!,
+          target: (await repo.findById(s.trx, target.id))!,
+          membershipsTransferred: reopened.length,
+          childrenMoved,
+          workUnitsMoved,
+          grantsRevoked: revoked.grants,
+        };
       });
     },
   };

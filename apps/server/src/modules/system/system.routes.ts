@@ -3,7 +3,12 @@ import { AppError } from '../../core/app-error.ts';
 import type { RouteBinder } from '../../http/router.ts';
 import type { SystemService } from './system.service.ts';
 
-export function systemRoutesPlugin(bind: RouteBinder, system: SystemService, version: string): void {
+export function systemRoutesPlugin(
+  bind: RouteBinder,
+  system: SystemService,
+  version: string,
+  smsOutbox: boolean,
+): void {
   bind(systemRoutes.health, () => ({ status: 'ok' as const }));
   bind(systemRoutes.readiness, async () => {
     const r = await system.readiness();
@@ -15,5 +20,6 @@ export function systemRoutesPlugin(bind: RouteBinder, system: SystemService, ver
     version,
     locales: ['zh-CN' as const, 'en' as const],
     database: system.dialect,
+    smsOutbox,
   }));
 }

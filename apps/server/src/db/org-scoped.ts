@@ -1,0 +1,33 @@
+/**
+ * Every table that files its rows under an organization's materialized path. Moving or
+ * merging organizations rewrites these columns for the whole subtree, in one transaction
+ * (`orgsRepository.rewriteSubtree`). A new table with an `org_path` joins this list, or
+ * `ORG_PATH_HISTORY_TABLES` when its paths record the past; a test checks every table with
+ * such a column is in one of the two.
+ */
+export interface OrgScopedTable {
+  table: string;
+  /** The materialized path column. */
+  path: string;
+  /** The province root (sharding key) column, when the table has one. */
+  provinceRoot: string | null;
+  /** The depth column (the organization table only). */
+  depth: string | null;
+}
+
+export const ORG_SCOPED_TABLES: readonly OrgScopedTable[] = [
+  // First: the tree itself. The others follow it.
+  { table: 'organization', path: 'path', provinceRoot: 'province_root', depth: 'depth' },
+  { table: 'work_unit', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'membership', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'user_account', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'role_grant', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'job', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'totp_recovery', path: 'org_path', provinceRoot: null, depth: null },
+];
+
+/**
+ * Tables whose paths are history: where a record was filed when it happened. They are never
+ * rewritten (the audit chain's hashes cover them; decision 0008).
+ */
+export const ORG_PATH_HISTORY_TABLES: readonly string[] = ['audit_event'];
