@@ -1,17 +1,8 @@
-import { type Expression, type ExpressionBuilder, type Kysely, sql, type SqlBool } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { type DialectName, pathInSubtree } from '../../db/dialect.ts';
 import type { DB } from '../../db/schema.ts';
 
 type Q = Kysely<DB>;
-
-/** `column` lies in the subtree of `path`: the indexable range the scope helper also uses. */
-function inSubtree<T extends keyof DB>(
-  eb: ExpressionBuilder<DB, T>,
-  column: string,
-  path: string,
-): Expression<SqlBool> {
-  const ref = sql.ref(column);
-  return eb.and([sql<SqlBool>`${ref} >= ${path}`, sql<SqlBool>`${ref} < ${path.slice(0, -1) + '0'}`]);
-}
 
 const n = (v: unknown) => Number(v ?? 0);
 
@@ -20,18 +11,18 @@ const n = (v: unknown) => Number(v ?? 0);
  * so they cannot drift from the data. Each query is a range scan on an `org_path` index.
  */
 export const statsRepository = {
-  async unionsByType(db: Q, path: string): Promise<Record<string, number>> {
+  async unionsByType(db: Q, dialect: DialectName, path: string): Promise<Record<string, number>> {
     const rows = await db
       .selectFrom('organization')
       .select(['type', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where((eb) => inSubtree(eb, 'organization.path', path))
+      .where(pathInSubtree(dialect, 'organization.path', path))
       .where('status', '=', 'active')
       .groupBy('type')
       .execute();
     return Object.fromEntries(rows.map((r) => [r.type, n(r.n)]));
   },
 
-  async membershipCounts(db: Q, path: string) {
+  async membershipCounts(db: Q, dialect: DialectName, path: string) {
     const rows = await db
       .selectFrom('membership')
       .innerJoin('person', 'person.id', 'membership.person_id')
@@ -40,7 +31,7 @@ export const statsRepository = {
         'person.real_name_verified as verified',
         (eb) => eb.fn.countAll<number | string>().as('n'),
       ])
-      .where((eb) => inSubtree(eb, 'membership.org_path', path))
+      .where(pathInSubtree(dialect, 'membership.org_path', path))
       .where('membership.ended_on', 'is', null)
       .groupBy(['membership.status', 'person.real_name_verified'])
       .execute();
@@ -56,12 +47,17 @@ export const statsRepository = {
   },
 
   /** Open members grouped by one person column. */
-  async membersBy(db: Q, path: string, column: 'employment_type' | 'gender'): Promise<Record<string, number>> {
+  async membersBy(
+    db: Q,
+    dialect: DialectName,
+    path: string,
+    column: 'employment_type' | 'gender',
+  ): Promise<Record<string, number>> {
     const rows = await db
       .selectFrom('membership')
       .innerJoin('person', 'person.id', 'membership.person_id')
       .select([`person.${column} as key`, (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where((eb) => inSubtree(eb, 'membership.org_path', path))
+      .where(pathInSubtree(dialect, 'membership.org_path', path))
       .where('membership.ended_on', 'is', null)
       .groupBy(`person.${column}`)
       .execute();
@@ -74,6 +70,7 @@ export const statsRepository = {
    */
   async membersByAgeBand(
     db: Q,
+    dialect: DialectName,
     path: string,
     bands: readonly { key: string; bornAfter: string | null }[],
   ): Promise<Record<string, number>> {
@@ -86,7 +83,7 @@ export const statsRepository = {
       .selectFrom('membership')
       .innerJoin('person', 'person.id', 'membership.person_id')
       .select([band.as('band'), (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where((eb) => inSubtree(eb, 'membership.org_path', path))
+      .where(pathInSubtree(dialect, 'membership.org_path', path))
       .where('membership.ended_on', 'is', null)
       // By the output name: PostgreSQL would not match the two parameterized CASE copies.
       .groupBy(sql`band`)
@@ -94,7 +91,7 @@ export const statsRepository = {
     return Object.fromEntries(rows.map((r) => [r.band, n(r.n)]));
   },
 
-  async workUnitCounts(db: Q, path: string, requiredMinEmployees: number) {
+  async workUnitCounts(db: Q, dialect: DialectName, path: string, requiredMinEmployees: number) {
     const row = await db
       .selectFrom('work_unit')
       .select([
@@ -107,7 +104,7 @@ export const statsRepository = {
         ),
         sql<number | string>`sum(case when union_org_id is not null then employee_count else 0 end)`.as('employees'),
       ])
-      .where((eb) => inSubtree(eb, 'work_unit.org_path', path))
+      .where(pathInSubtree(dialect, 'work_unit.org_path', path))
       .executeTakeFirst();
     return {
       units: n(row?.units),

@@ -28,16 +28,16 @@ export function ageBandCutoffs(today: Date): { key: (typeof AGE_BANDS)[number]; 
 }
 
 export function createStatsService(deps: CoreDeps) {
-  const { db } = deps;
+  const { db, dialect } = deps;
 
   async function subtree(org: OrganizationTable) {
     const [unionsByType, members, units, byEmploymentType, byGender, byAgeBand] = await Promise.all([
-      repo.unionsByType(db, org.path),
-      repo.membershipCounts(db, org.path),
-      repo.workUnitCounts(db, org.path, FOUNDING_REQUIRED_MIN_EMPLOYEES),
-      repo.membersBy(db, org.path, 'employment_type'),
-      repo.membersBy(db, org.path, 'gender'),
-      repo.membersByAgeBand(db, org.path, ageBandCutoffs(deps.now())),
+      repo.unionsByType(db, dialect, org.path),
+      repo.membershipCounts(db, dialect, org.path),
+      repo.workUnitCounts(db, dialect, org.path, FOUNDING_REQUIRED_MIN_EMPLOYEES),
+      repo.membersBy(db, dialect, org.path, 'employment_type'),
+      repo.membersBy(db, dialect, org.path, 'gender'),
+      repo.membersByAgeBand(db, dialect, org.path, ageBandCutoffs(deps.now())),
     ]);
     const total = members.active + members.retained;
     return {
