@@ -13,6 +13,7 @@ import { placeholderRoutes } from './modules/placeholder/routes.ts';
 import { recoveryRoutes } from './modules/recoveries/routes.ts';
 import type { ModuleKey } from './modules/registry.ts';
 import { roleRoutes } from './modules/roles/routes.ts';
+import { statsRoutes } from './modules/stats/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 
 export type TitleKey =
@@ -45,6 +46,7 @@ export function createConsoleRouter(): Router {
         component: () => import('./ui/layout/AppLayout.vue'),
         children: [
           ...dashboardRoutes,
+          ...statsRoutes,
           ...orgRoutes,
           ...userRoutes,
           ...roleRoutes,

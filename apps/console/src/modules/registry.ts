@@ -3,6 +3,7 @@ import {
   Briefcase,
   ChatDotSquare,
   Connection,
+  DataAnalysis,
   FirstAidKit,
   House,
   Key,
@@ -48,6 +49,7 @@ export interface ModuleEntry {
  */
 export const MODULES: readonly ModuleEntry[] = [
   { key: 'dashboard', path: '/', group: 'overview', icon: Odometer },
+  { key: 'stats', path: '/stats', group: 'overview', icon: DataAnalysis, permission: 'member.read' },
   { key: 'orgs', path: '/orgs', group: 'orgsMembers', icon: OfficeBuilding, permission: 'org.read' },
   { key: 'members', path: '/members', group: 'orgsMembers', icon: User, permission: 'member.read', comingSoon: true },
   {
