@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { allRoutes } from '@zhgh/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -23,6 +24,10 @@ import { bindAccessRoutes } from './modules/access/access.routes.ts';
 import { createAccessService } from './modules/access/access.service.ts';
 import { bindAuditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
 import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
+import { bindImportRoutes } from './modules/imports/imports.routes.ts';
+import { createImportsService } from './modules/imports/imports.service.ts';
+import { bindMemberRoutes } from './modules/members/members.routes.ts';
+import { createMembersService } from './modules/members/members.service.ts';
 import { bindAuthRoutes } from './modules/auth/auth.routes.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { bindOrgRoutes } from './modules/orgs/orgs.routes.ts';
@@ -78,7 +83,9 @@ export function createServices(core: CoreDeps, database: Database) {
     regions,
     orgs: createOrgsService(core, regions),
     workUnits: createWorkUnitsService(core, regions),
+    members: createMembersService(core, regions),
     auditLog: createAuditLogService(core),
+    imports: createImportsService(core),
     stats: createStatsService(core),
   };
 }
@@ -107,6 +114,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
+  // Multipart bodies are read only by upload routes, each with its own limits (http/files.ts).
+  await app.register(fastifyMultipart);
   const router = createRouter(app, createAuthenticator(services.auth));
   let web: WebServing | null = null;
   installErrorHandling(
@@ -122,7 +131,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindAccessRoutes(router.bind, services.access);
   bindOrgRoutes(router.bind, services.orgs);
   bindWorkUnitRoutes(router.bind, services.workUnits);
+  bindMemberRoutes(router.bind, services.members);
   bindAuditLogRoutes(router.bind, services.auditLog);
+  bindImportRoutes(router.bind, services.imports, deps.config);
   bindRegionRoutes(router.bind, services.regions);
   bindStatsRoutes(router.bind, services.stats);
 

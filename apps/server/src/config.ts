@@ -93,6 +93,18 @@ const schema = z.object({
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   /** Where SMS goes: the local outbox file (development, tests, demo). */
   SMS_ADAPTER: z.enum(['outbox']).default('outbox'),
+  /** Largest roster file accepted for import, in bytes (100 MB). */
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(100 * 1024 * 1024),
+  /** Largest total an xlsx may unpack to, judged from its ZIP directory before unpacking (1 GB). */
+  IMPORT_MAX_UNZIPPED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(1024 * 1024 * 1024),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR'> & {

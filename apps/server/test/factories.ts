@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import {
   creditCodeCheckChar,
+  idNumberCheckChar,
   type ORG_TYPES,
   type PermissionCode,
   requiresTotp,
@@ -290,4 +291,99 @@ export async function makeWorkUnit(
     orgId: org.id,
     unionOrgId: union?.id ?? null,
   });
+}
+
+/** One part of a multipart form: a text field, or a file with a name and a content type. */
+export type FormPart = string | { filename: string; content: Buffer; contentType?: string };
+
+/** A multipart/form-data body, built by hand so tests control every byte. */
+export function multipartBody(form: Record<string, FormPart>): { body: Buffer; contentType: string } {
+  const boundary = `----zhgh${randomToken()}`;
+  const chunks: Buffer[] = [];
+  for (const [name, part] of Object.entries(form)) {
+    if (typeof part === 'string') {
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${part}\r\n`));
+    } else {
+      chunks.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${part.filename}"\r\n` +
+            `Content-Type: ${part.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+        ),
+        part.content,
+        Buffer.from('\r\n'),
+      );
+    }
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Upload a form as a signed-in agent (session cookie and CSRF header included). */
+export function postMultipart(a: Agent, url: string, form: Record<string, FormPart>): Promise<InjectResult> {
+  const { body, contentType } = multipartBody(form);
+  return a.request('POST', url, body, { 'content-type': contentType });
+}
+
+/** ID numbers handed out in this process: every call gets a new person. */
+const issuedIdNumbers = new Set<string>();
+
+/**
+ * A valid, unused 18-character ID number (GB 11643: region, birth date, sequence whose last
+ * digit is odd for men, check character). Birth date and gender as asked, else random
+ * (born 1960–1989: old enough for any join date since 2006).
+ */
+export function randomIdNumber(
+  options: { birthDate?: string; gender?: 'male' | 'female'; region?: string } = {},
+): string {
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 5_000) throw new Error(`no unused ID number left for ${JSON.stringify(options)}`);
+    const birth =
+      options.birthDate ??
+      new Date(Date.UTC(1960, 0, 1) + randomInt(0, 30 * 365) * 86_400_000).toISOString().slice(0, 10);
+    let seq = randomInt(0, 1000);
+    if (options.gender) seq = seq - (seq % 2) + (options.gender === 'male' ? 1 : 0);
+    const first17 = `${options.region ?? '610113'}${birth.replaceAll('-', '')}${String(seq).padStart(3, '0')}`;
+    const id = first17 + idNumberCheckChar(first17);
+    if (!issuedIdNumbers.has(id)) {
+      issuedIdNumbers.add(id);
+      return id;
+    }
+  }
+}
+
+/** A registration body for POST /api/members: valid, with a fresh ID number and phone. */
+export function memberBody(orgId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    orgId,
+    name: '王小明',
+    idNumber: randomIdNumber(),
+    ethnicity: '01',
+    politicalStatus: 'masses',
+    education: 'bachelor',
+    householdType: 'urban',
+    householdRegion: '610113',
+    phone: randomPhone(),
+    employmentType: 'regular',
+    joinDate: '2024-03-01',
+    ...overrides,
+  };
+}
+
+/**
+ * A registered member of `org` (default: a fresh grassroots union under a fresh federation),
+ * through the service's system path, so every registration rule holds. Returns the member's
+ * detail as the service sees it (unmasked values included).
+ */
+export async function makeMember(
+  app: FastifyInstance,
+  options: { org?: OrganizationTable } & Record<string, unknown> = {},
+) {
+  const { org: given, ...overrides } = options;
+  const org = given ?? (await makeOrg(app, { parent: await makeOrg(app), type: 'grassroots' }));
+  const body = memberBody(org.id, overrides);
+  const member = await app.services.members.provisionMember(
+    sys,
+    body as Parameters<typeof app.services.members.provisionMember>[1],
+  );
+  return { ...member, org };
 }

@@ -10,6 +10,9 @@ import {
   makeOrg,
   makeRole,
   makeWorkUnit,
+  makeMember,
+  memberBody,
+  multipartBody,
   makeTree,
   makeUser,
   permissionsWithout,
@@ -21,6 +24,7 @@ import {
   withoutRequestId,
 } from './factories.ts';
 import { createTestApp, createTestClock } from './harness.ts';
+import { csvBytes, rosterMatrix } from './import-files.ts';
 
 /**
  * The role matrix: every route of the contracts, for actors placed around one "home"
@@ -45,6 +49,8 @@ interface Req {
   method: string;
   url: string;
   body?: unknown;
+  /** For bodies that are not JSON (multipart uploads). */
+  headers?: Record<string, string>;
 }
 
 interface World {
@@ -71,8 +77,12 @@ type Spec =
     }
   /** A permission not tied to an organization (the registry, roles). */
   | { access: 'global'; request: (w: World) => Promise<Req> | Req }
-  /** One record at the home node. */
-  | { access: 'scoped'; request: (w: World) => Promise<Req> | Req }
+  /** One record at the home node; `sees`, if given, tells whether an allowed answer holds home's records. */
+  | {
+      access: 'scoped';
+      request: (w: World) => Promise<Req> | Req;
+      sees?: (body: unknown, w: World) => boolean;
+    }
   /** A list filtered by scope; `sees` tells whether home's records are in the answer. */
   | { access: 'list'; request: (w: World) => Promise<Req> | Req; sees: (body: unknown, w: World) => boolean };
 
@@ -361,10 +371,76 @@ const SPECS: Record<string, Spec> = {
 
   'regions.children': { access: 'public', request: () => ({ method: 'GET', url: '/api/regions?parent=610100' }) },
 
+  // members: scoped requests register a fresh member in a fresh grassroots union directly
+  // under the home county (not the child position's union, which lies below it too).
+  'member.register': {
+    access: 'scoped',
+    request: async (w) => {
+      const org = await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' });
+      return { method: 'POST', url: '/api/members', body: memberBody(org.id) };
+    },
+  },
+  'member.list': {
+    access: 'list',
+    request: async (w) => {
+      const m = await homeMember(w);
+      return { method: 'GET', url: `/api/members?q=${m.idNumber}` };
+    },
+    sees: (body) => items(body).some((m) => m.id === matrixMember?.person.id),
+  },
+  'member.get': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/members/${(await freshMember(w)).person.id}` }),
+  },
+  'member.update': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'PATCH',
+      url: `/api/members/${(await freshMember(w)).person.id}`,
+      body: { education: 'master' },
+    }),
+  },
+  'member.reveal': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/members/${(await freshMember(w)).person.id}/reveal`,
+      body: { reason: '核对补助发放信息', fields: ['idNumber', 'phone'] },
+    }),
+  },
+  'member.memberships': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/members/${(await freshMember(w)).person.id}/memberships` }),
+  },
+  'member.asOf': {
+    access: 'scoped',
+    request: async (w) => {
+      await homeMember(w);
+      return { method: 'GET', url: `/api/orgs/${w.tree.county.id}/members?subtree=true&pageSize=200` };
+    },
+    sees: (body) => items(body).some((m) => m.id === matrixMember?.person.id),
+  },
+
   // statistics
   'stats.subtree': {
     access: 'scoped',
     request: (w) => ({ method: 'GET', url: `/api/stats?orgId=${w.tree.county.id}` }),
+  },
+
+  // imports
+  'imports.memberTemplate': {
+    access: 'global',
+    request: () => ({ method: 'GET', url: '/api/imports/member-template' }),
+  },
+  'imports.memberPreview': {
+    access: 'scoped',
+    request: (w) => {
+      const { body, contentType } = multipartBody({
+        orgId: w.tree.county.id,
+        file: { filename: 'roster.csv', content: csvBytes(rosterMatrix(3)) },
+      });
+      return { method: 'POST', url: '/api/imports/member-preview', body, headers: { 'content-type': contentType } };
+    },
   },
 
   'audit.list': {
@@ -377,6 +453,16 @@ const SPECS: Record<string, Spec> = {
 const sys = { actor: SYSTEM_ACTOR };
 /** Home's work unit for the list route, made on first use. */
 let matrixUnit: WorkUnitTable | undefined;
+/** Home's member for the member list and as-of routes, made on first use. */
+let matrixMember: Awaited<ReturnType<typeof makeMember>> | undefined;
+async function homeMember(w: World) {
+  matrixMember ??= await freshMember(w);
+  return matrixMember;
+}
+/** A member of a new grassroots union directly under the home county. */
+async function freshMember(w: World) {
+  return makeMember(app(), { org: await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' }) });
+}
 const clock = createTestClock();
 let t: Awaited<ReturnType<typeof createTestApp>>;
 const app = () => t.app;
@@ -510,7 +596,7 @@ describe('role matrix', () => {
         }
         const req = spec.access === 'self' ? await spec.request(world, a, who) : await spec.request(world);
         // A copy, so a sign-in answer's cookie does not replace the cached actor's session.
-        const res = await agent(app(), a.cookie, a.csrf).request(req.method, req.url, req.body);
+        const res = await agent(app(), a.cookie, a.csrf).request(req.method, req.url, req.body, req.headers);
         const code = (res.body as { error?: { code?: string } } | null)?.error?.code;
         const where = `${route.id} as ${position}: got ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
         let leak = false;
@@ -524,6 +610,8 @@ describe('role matrix', () => {
             leak = sees && !shouldSee;
             expect(sees, `${where} — home's records ${shouldSee ? 'missing' : 'LEAKED'}`).toBe(shouldSee);
           }
+          if (spec.access === 'scoped' && spec.sees)
+            expect(spec.sees(res.body, world), `${where} — home's records missing`).toBe(true);
         } else {
           // Anything but the refusal due is a leak: an answer, or a 403 that confirms existence.
           leak = res.status < 400 || (want === 404 && res.status === 403);

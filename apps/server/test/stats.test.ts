@@ -128,7 +128,7 @@ function recount(top: OrganizationTable, orgs: OrganizationTable[], members: See
     unitsRequiringUnionFounded: required.filter((u) => u.founded).length,
     employeesOfUnionizedUnits: employees,
     foundingRate: rateOf(required.filter((u) => u.founded).length, required.length),
-    joiningRate: rateOf(open.length, employees),
+    joiningRate: rateOf(open.filter((m) => m.status === 'active').length, employees),
     realNameRate: rateOf(open.filter((m) => m.verified).length, open.length),
     byEmploymentType: tally(open.map((m) => m.employment)),
     byGender: tally(open.map((m) => m.gender)),

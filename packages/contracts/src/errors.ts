@@ -39,6 +39,13 @@ export const ERROR_CODES = [
   'USERNAME_TAKEN',
   'PHONE_TAKEN',
   'RECOVERY_NOT_PENDING',
+  // uploads and roster imports
+  'FILE_TOO_LARGE',
+  'IMPORT_FILE_EMPTY',
+  'IMPORT_FILE_TYPE',
+  'IMPORT_XLS_NOT_SUPPORTED',
+  'IMPORT_ZIP_BOMB',
+  'IMPORT_FILE_UNREADABLE',
   // organizations and work units
   'ORG_IS_ROOT',
   'ORG_NOT_ACTIVE',
@@ -47,6 +54,11 @@ export const ERROR_CODES = [
   'ORG_HAS_CHILDREN',
   'ORG_HAS_MEMBERS',
   'WORK_UNIT_CREDIT_CODE_TAKEN',
+  // members
+  'MEMBER_ID_NUMBER_TAKEN',
+  'MEMBER_NUMBER_TAKEN',
+  'MEMBER_TOO_YOUNG',
+  'MEMBER_ORG_NOT_ELIGIBLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -113,6 +125,22 @@ export function statusOf(code: ErrorCode): number {
     case 'ORG_HAS_MEMBERS':
     case 'WORK_UNIT_CREDIT_CODE_TAKEN':
       return 409;
+    // members
+    case 'MEMBER_ID_NUMBER_TAKEN':
+    case 'MEMBER_NUMBER_TAKEN':
+    case 'MEMBER_ORG_NOT_ELIGIBLE':
+      return 409;
+    case 'MEMBER_TOO_YOUNG':
+      return 400;
+    // uploads and roster imports
+    case 'FILE_TOO_LARGE':
+      return 413;
+    case 'IMPORT_FILE_EMPTY':
+    case 'IMPORT_FILE_TYPE':
+    case 'IMPORT_XLS_NOT_SUPPORTED':
+    case 'IMPORT_ZIP_BOMB':
+    case 'IMPORT_FILE_UNREADABLE':
+      return 400;
     case 'ACCOUNT_LOCKED':
       return 423;
     case 'SMS_RATE_LIMITED':
@@ -152,6 +180,27 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh ? '只有已取消或失败的任务可以继续' : 'Only a cancelled or failed job can be resumed';
     case 'AUTH_INVALID_CREDENTIALS':
       return zh ? '账号或密码错误' : 'Wrong account or password';
+    // uploads and roster imports
+    case 'FILE_TOO_LARGE':
+      return zh ? '上传的文件超过大小上限' : 'The uploaded file is larger than the limit';
+    case 'IMPORT_FILE_EMPTY':
+      return zh ? '文件是空的，或没有表头行' : 'The file is empty or has no header row';
+    case 'IMPORT_FILE_TYPE':
+      return zh
+        ? '只能导入 Excel 工作簿（.xlsx）或 CSV 文本文件'
+        : 'Only Excel workbooks (.xlsx) and CSV text files can be imported';
+    case 'IMPORT_XLS_NOT_SUPPORTED':
+      return zh
+        ? '这是旧版 Excel（.xls）或加了密码的工作簿：请在 Excel 中“另存为” .xlsx（不设密码）后再上传'
+        : 'This is an old Excel file (.xls) or a password-protected workbook: use Save As .xlsx (without a password) and upload again';
+    case 'IMPORT_ZIP_BOMB':
+      return zh
+        ? '文件解压后过大或压缩比异常，已拒绝处理'
+        : 'The file would expand to far more than it holds (a zip bomb); it was refused';
+    case 'IMPORT_FILE_UNREADABLE':
+      return zh
+        ? '文件已损坏或格式不正确，无法读取'
+        : 'The file is damaged or not in the format its content claims; it cannot be read';
     case 'ACCOUNT_LOCKED':
       return zh
         ? '连续登录失败次数过多，账号已临时锁定，请稍后再试'
@@ -223,6 +272,19 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '该统一社会信用代码已登记给其他单位'
         : 'This unified social credit code is already registered to another unit';
+    // members
+    case 'MEMBER_ID_NUMBER_TAKEN':
+      return zh
+        ? '此人已是会员（一人只能有一个有效会籍）。如其工作已变动，请由现所在工会办理会籍转出（会籍接转）后再登记，不要重复登记'
+        : 'This person is already a member (one open membership per person). If they changed jobs, have their current union transfer the membership out first, then register them here';
+    case 'MEMBER_NUMBER_TAKEN':
+      return zh ? '该会员号已被其他会员使用' : 'This member number is already in use by another member';
+    case 'MEMBER_TOO_YOUNG':
+      return zh ? '未满 16 周岁，不能加入工会' : 'Members must be at least 16 years old';
+    case 'MEMBER_ORG_NOT_ELIGIBLE':
+      return zh
+        ? '会员只能登记在基层工会等工会组织，不能直接登记在总工会'
+        : 'Members join a union such as a grassroots union, not a federation directly';
   }
 }
 

@@ -57,6 +57,30 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): J
   }));
 }
 
+/** A multipart/form-data body: the file part beside the text fields the body schema names. */
+function uploadBody(r: RouteContract): JsonSchema {
+  const upload = r.upload!;
+  const fields = r.body ? toSchema(r.body, 'input') : { type: 'object', properties: {} };
+  const megabytes = Math.round(upload.maxBytes / (1024 * 1024));
+  return {
+    required: true,
+    description: `multipart/form-data; the file at most ${megabytes} MB by default (the server's limit may differ)`,
+    content: {
+      'multipart/form-data': {
+        schema: {
+          ...fields,
+          type: 'object',
+          required: [upload.field, ...((fields.required as string[] | undefined) ?? [])],
+          properties: {
+            [upload.field]: { type: 'string', format: 'binary', description: upload.description },
+            ...((fields.properties as JsonSchema | undefined) ?? {}),
+          },
+        },
+      },
+    },
+  };
+}
+
 /** OpenAPI 3.1 document generated from the contracts; committed as openapi.json. */
 export function generateOpenApi(routes: readonly RouteContract[], version: string): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -71,10 +95,21 @@ export function generateOpenApi(routes: readonly RouteContract[], version: strin
     const byStatus = new Map<number, ErrorCode[]>();
     for (const c of codes) byStatus.set(statusOf(c), [...(byStatus.get(statusOf(c)) ?? []), c]);
     const responses: Record<string, unknown> = {
-      [String(r.status ?? 200)]: {
-        description: 'Success',
-        content: { 'application/json': { schema: toSchema(r.output, 'output') } },
-      },
+      [String(r.status ?? 200)]: r.download
+        ? {
+            description: r.download.description,
+            headers: {
+              'Content-Disposition': {
+                description: 'attachment, with the file name (RFC 6266; filename* in UTF-8 for Chinese names)',
+                schema: { type: 'string' },
+              },
+            },
+            content: { [r.download.contentType]: { schema: { type: 'string', format: 'binary' } } },
+          }
+        : {
+            description: 'Success',
+            content: { 'application/json': { schema: toSchema(r.output, 'output') } },
+          },
     };
     for (const [status, list] of [...byStatus].sort((a, b) => a[0] - b[0])) {
       responses[String(status)] = {
@@ -90,9 +125,11 @@ export function generateOpenApi(routes: readonly RouteContract[], version: strin
       'x-permission': r.permission,
       ...(r.permission === 'public' ? { security: [] } : {}),
       parameters: [...parametersOf(r.params, 'path'), ...parametersOf(r.query, 'query')],
-      ...(r.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(r.body, 'input') } } } }
-        : {}),
+      ...(r.upload
+        ? { requestBody: uploadBody(r) }
+        : r.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(r.body, 'input') } } } }
+          : {}),
       responses,
     };
   }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ErrorCode } from './errors.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -41,7 +41,44 @@ export interface RouteContract<
    * the user can fix what restricts them.
    */
   allowRestricted?: true;
+  /**
+   * The request is multipart/form-data: one file part beside text fields, which `body`
+   * validates like a JSON body. The server stores the file before the handler runs.
+   */
+  upload?: UploadSpec;
+  /** The answer is a file (the handler returns a `FileAnswer`), not JSON. */
+  download?: DownloadSpec;
 }
+
+export interface UploadSpec {
+  /** Form field that carries the file. */
+  field: string;
+  /** Largest file accepted, in bytes; the server may configure another limit. */
+  maxBytes: number;
+  description: string;
+}
+
+export interface DownloadSpec {
+  contentType: string;
+  description: string;
+}
+
+/** What a download route's handler returns: the bytes (or a stream of them) and a file name. */
+export interface FileAnswer {
+  /** Suggested file name (may be Chinese); sent in Content-Disposition. */
+  filename: string;
+  body: Uint8Array | AsyncIterable<Uint8Array>;
+}
+
+/** The output schema of download routes. */
+export const fileAnswer = z.custom<FileAnswer>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as FileAnswer).filename === 'string' &&
+    (v as FileAnswer).body !== undefined,
+  'must be a file answer',
+);
 
 export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, O extends z.ZodType>(
   route: RouteContract<P, Q, B, O>,

@@ -1,6 +1,8 @@
 import { accessRoutes } from './access.ts';
 import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
+import { importRoutes } from './imports.ts';
+import { memberRoutes } from './members.ts';
 import { orgRoutes } from './orgs.ts';
 import { regionRoutes } from './regions.ts';
 import { statsRoutes } from './stats.ts';
@@ -15,7 +17,9 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(accessRoutes),
   ...Object.values(orgRoutes),
   ...Object.values(workUnitRoutes),
+  ...Object.values(memberRoutes),
   ...Object.values(auditRoutes),
+  ...Object.values(importRoutes),
   ...Object.values(regionRoutes),
   ...Object.values(statsRoutes),
 ];

@@ -21,7 +21,7 @@ export const subtreeStatsOutput = z.object({
   unitsRequiringUnionFounded: count('Of those, units covered by a union'),
   employeesOfUnionizedUnits: count('Employees of units covered by a union'),
   foundingRate: rate('建会率: units with a union ÷ units that must have one'),
-  joiningRate: rate('入会率: members ÷ employees of unionized units'),
+  joiningRate: rate('入会率: active members ÷ employees of unionized units'),
   realNameRate: rate('实名制入库率: verified real-name members ÷ members'),
   byEmploymentType: z.record(z.string(), z.number().int()).describe('Members by employment type'),
   byGender: z.record(z.string(), z.number().int()).describe('Members by gender'),

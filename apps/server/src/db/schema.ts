@@ -130,6 +130,12 @@ export interface MembershipTable {
   updated_at: string;
 }
 
+/** The last member number drawn in a year (migration 0004). */
+export interface MemberNumberSequenceTable {
+  year: number;
+  last_value: number;
+}
+
 export interface UserAccountTable {
   id: string;
   kind: 'member' | 'cadre' | 'merchant';
@@ -243,4 +249,5 @@ export interface DB {
   work_unit: WorkUnitTable;
   person: PersonTable;
   membership: MembershipTable;
+  member_number_sequence: MemberNumberSequenceTable;
 }

@@ -4,9 +4,12 @@ import type { z } from 'zod';
 import { AppError } from '../core/app-error.ts';
 import type { Authenticator, RequestAuth } from './authenticate.ts';
 import { fieldErrorsFromZod } from './errors.ts';
+import { receiveUpload, sendFile, type UploadedFile } from './files.ts';
 
 export interface HandlerContext<R> extends RequestAuth {
   input: RouteInput<R>;
+  /** The stored file of an `upload` route (always present there; undefined on other routes). */
+  file?: UploadedFile;
   request: FastifyRequest;
   reply: FastifyReply;
 }
@@ -24,7 +27,7 @@ export function bindRoute<R extends RouteContract>(
   handler: Handler<R>,
   registry: Map<string, Set<string>>,
   authenticate: Authenticator,
-  options: { rateLimit?: { max: number; timeWindow: number } } = {},
+  options: { rateLimit?: { max: number; timeWindow: number }; uploadMaxBytes?: number } = {},
 ): void {
   const methods = registry.get(route.path) ?? new Set<string>();
   methods.add(route.method);
@@ -35,13 +38,20 @@ export function bindRoute<R extends RouteContract>(
     ...(options.rateLimit ? { config: { rateLimit: options.rateLimit } } : {}),
     handler: async (request, reply) => {
       const auth = await authenticate(request, route);
+      // An upload is read only after authentication: no file of an anonymous caller is stored.
+      const upload = route.upload
+        ? await receiveUpload(request, route.upload, options.uploadMaxBytes ?? route.upload.maxBytes)
+        : null;
+      // The stored file lives until the answer has gone out (a download may stream from it).
+      if (upload) reply.raw.once('close', () => void upload.cleanup());
       const input = {
         params: parsePart('params', route.params, request.params),
         query: parsePart('query', route.query, request.query),
-        body: parsePart('body', route.body, request.body),
+        body: parsePart('body', route.body, upload ? upload.fields : request.body),
       } as RouteInput<R>;
-      const result = await handler({ ...auth, input, request, reply });
+      const result = await handler({ ...auth, input, ...(upload ? { file: upload.file } : {}), request, reply });
       if (reply.sent) return reply;
+      if (route.download) return sendFile(reply, route.download, route.status ?? 200, result);
       const out = route.output.safeParse(result);
       if (!out.success) {
         throw new AppError('INTERNAL', undefined, `output of ${route.id} broke its contract: ${out.error.message}`);

@@ -6,6 +6,8 @@ import { bindRoute, type Handler } from './bind.ts';
 export interface BindOptions {
   /** Per-address limit, on top of the service's own per-account limits. */
   rateLimit?: { max: number; timeWindow: number };
+  /** For upload routes: the configured file size limit, instead of the contract's default. */
+  uploadMaxBytes?: number;
 }
 
 export type RouteBinder = <R extends RouteContract>(route: R, handler: Handler<R>, options?: BindOptions) => void;

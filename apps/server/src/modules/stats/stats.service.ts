@@ -53,7 +53,9 @@ export function createStatsService(deps: CoreDeps) {
       unitsRequiringUnionFounded: units.requiredFounded,
       employeesOfUnionizedUnits: units.employeesOfUnionized,
       foundingRate: rateOf(units.requiredFounded, units.required),
-      joiningRate: rateOf(total, units.employeesOfUnionized),
+      // Retained members (retirees, the unemployed) are no longer employees of a unit, so only
+      // active members count against the units' employees.
+      joiningRate: rateOf(members.active, units.employeesOfUnionized),
       realNameRate: rateOf(members.verified, total),
       byEmploymentType,
       byGender,

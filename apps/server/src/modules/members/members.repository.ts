@@ -1,0 +1,276 @@
+import { type Kysely, sql } from 'kysely';
+import { inScope, type Scope } from '../../core/access/scope.ts';
+import type { DB, MembershipTable, PersonTable } from '../../db/schema.ts';
+
+type Q = Kysely<DB>;
+
+/** A membership with the name of its union. */
+export type MembershipRow = MembershipTable & { org_name: string };
+
+/** One row of a member list: the person's listed fields and the membership shown. */
+export interface MemberListRow {
+  id: string;
+  name: string;
+  gender: PersonTable['gender'];
+  birth_date: string;
+  id_number_cipher: string;
+  phone_cipher: string | null;
+  employment_type: string;
+  membership_id: string;
+  org_id: string;
+  org_name: string;
+  status: MembershipTable['status'];
+  started_on: string;
+  ended_on: string | null;
+  member_number: string | null;
+}
+
+/** How a list narrows by the search term: an exact blind-index match, a prefix, or nothing. */
+export type MemberSearchFilter =
+  | { column: 'person.id_number_index' | 'person.phone_index'; equals: string }
+  | { column: 'person.name' | 'person.name_initials'; prefix: string }
+  | { none: true };
+
+export interface MemberListFilter {
+  status: 'active' | 'retained' | 'open';
+  employmentType?: string | undefined;
+  gender?: string | undefined;
+  search?: MemberSearchFilter | undefined;
+}
+
+/**
+ * Rows per INSERT in bulk writes: 500 persons × 23 columns stays far below both engines'
+ * bound-parameter limits (SQLite 32,766, PostgreSQL 65,535).
+ */
+const INSERT_CHUNK = 500;
+/** Values per `IN (…)` list in bulk lookups. */
+const LOOKUP_CHUNK = 1_000;
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** LIKE wildcards and the escape character never come from the user. */
+const likePrefix = (s: string) => `${s.replace(/[%_\\]/g, '')}%`;
+
+const listColumns = [
+  'person.id',
+  'person.name',
+  'person.gender',
+  'person.birth_date',
+  'person.id_number_cipher',
+  'person.phone_cipher',
+  'person.employment_type',
+  'membership.id as membership_id',
+  'membership.org_id',
+  'organization.name as org_name',
+  'membership.status',
+  'membership.started_on',
+  'membership.ended_on',
+  'membership.member_number',
+] as const;
+
+function membershipsWithOrg(db: Q) {
+  return db
+    .selectFrom('membership')
+    .innerJoin('organization', 'organization.id', 'membership.org_id')
+    .selectAll('membership')
+    .select('organization.name as org_name');
+}
+
+function listBase(db: Q) {
+  return db
+    .selectFrom('membership')
+    .innerJoin('person', 'person.id', 'membership.person_id')
+    .innerJoin('organization', 'organization.id', 'membership.org_id');
+}
+
+export const membersRepository = {
+  async findPersonById(db: Q, id: string): Promise<PersonTable | undefined> {
+    return db.selectFrom('person').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async findPersonByIdNumberIndex(db: Q, index: string): Promise<PersonTable | undefined> {
+    return db.selectFrom('person').selectAll().where('id_number_index', '=', index).executeTakeFirst();
+  },
+
+  async findPersonByPhoneIndex(db: Q, index: string): Promise<PersonTable | undefined> {
+    return db.selectFrom('person').selectAll().where('phone_index', '=', index).executeTakeFirst();
+  },
+
+  /** Persons already on record among these ID number blind indexes (bulk import's dedupe). */
+  async findPersonsByIdNumberIndexes(db: Q, indexes: readonly string[]): Promise<PersonTable[]> {
+    const out: PersonTable[] = [];
+    for (const part of chunks([...new Set(indexes)], LOOKUP_CHUNK)) {
+      out.push(...(await db.selectFrom('person').selectAll().where('id_number_index', 'in', part).execute()));
+    }
+    return out;
+  },
+
+  /** Open memberships among these ID number blind indexes, with their unions' names. */
+  async findOpenMembershipsByIdNumberIndexes(db: Q, indexes: readonly string[]): Promise<MembershipRow[]> {
+    const out: MembershipRow[] = [];
+    for (const part of chunks([...new Set(indexes)], LOOKUP_CHUNK)) {
+      out.push(
+        ...(await membershipsWithOrg(db)
+          .where('membership.id_number_index', 'in', part)
+          .where('membership.ended_on', 'is', null)
+          .execute()),
+      );
+    }
+    return out;
+  },
+
+  /** Which of these member numbers an open membership holds. */
+  async memberNumbersInUse(db: Q, numbers: readonly string[]): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const part of chunks([...new Set(numbers)], LOOKUP_CHUNK)) {
+      const rows = await db
+        .selectFrom('membership')
+        .select('member_number')
+        .where('member_number', 'in', part)
+        .where('ended_on', 'is', null)
+        .execute();
+      for (const r of rows) if (r.member_number) used.add(r.member_number);
+    }
+    return used;
+  },
+
+  /**
+   * Draw `count` consecutive sequence values of `year`; returns the first. One UPDATE …
+   * RETURNING: concurrent callers queue on the row, so no value is drawn twice.
+   */
+  async drawMemberNumbers(db: Q, year: number, count: number): Promise<number> {
+    await db
+      .insertInto('member_number_sequence')
+      .values({ year, last_value: 0 })
+      .onConflict((oc) => oc.column('year').doNothing())
+      .execute();
+    const row = await db
+      .updateTable('member_number_sequence')
+      .set((eb) => ({ last_value: eb('last_value', '+', count) }))
+      .where('year', '=', year)
+      .returning('last_value')
+      .executeTakeFirstOrThrow();
+    return Number(row.last_value) - count + 1;
+  },
+
+  /** The open membership, or else the latest one; what a member's scope and detail follow. */
+  async findCurrentMembership(db: Q, personId: string): Promise<MembershipRow | undefined> {
+    return membershipsWithOrg(db)
+      .where('membership.person_id', '=', personId)
+      .orderBy(sql`case when membership.ended_on is null then 0 else 1 end`)
+      .orderBy('membership.started_on', 'desc')
+      .orderBy('membership.created_at', 'desc')
+      .orderBy('membership.id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  },
+
+  async findOpenMembershipByIdNumberIndex(db: Q, index: string): Promise<MembershipRow | undefined> {
+    return membershipsWithOrg(db)
+      .where('membership.id_number_index', '=', index)
+      .where('membership.ended_on', 'is', null)
+      .executeTakeFirst();
+  },
+
+  /** Every membership of a person, newest first. */
+  async findMemberships(db: Q, personId: string): Promise<MembershipRow[]> {
+    return membershipsWithOrg(db)
+      .where('membership.person_id', '=', personId)
+      .orderBy('membership.started_on', 'desc')
+      .orderBy('membership.created_at', 'desc')
+      .orderBy('membership.id', 'desc')
+      .execute();
+  },
+
+  async findWorkUnitName(db: Q, id: string): Promise<string | undefined> {
+    const row = await db.selectFrom('work_unit').select('name').where('id', '=', id).executeTakeFirst();
+    return row?.name;
+  },
+
+  async insertPerson(db: Q, row: PersonTable): Promise<void> {
+    await db.insertInto('person').values(row).execute();
+  },
+
+  async updatePerson(db: Q, id: string, set: Partial<PersonTable>): Promise<void> {
+    await db.updateTable('person').set(set).where('id', '=', id).execute();
+  },
+
+  async insertMembership(db: Q, row: MembershipTable): Promise<void> {
+    await db.insertInto('membership').values(row).execute();
+  },
+
+  /**
+   * Bulk registration (roster import): new persons and memberships, in chunks, inside the
+   * caller's transaction. The unique indexes stay the last word: a duplicate ID number,
+   * phone or open membership fails the whole call, and the caller's transaction with it.
+   */
+  async insertMany(db: Q, persons: readonly PersonTable[], memberships: readonly MembershipTable[]): Promise<void> {
+    for (const part of chunks(persons, INSERT_CHUNK)) await db.insertInto('person').values(part).execute();
+    for (const part of chunks(memberships, INSERT_CHUNK)) await db.insertInto('membership').values(part).execute();
+  },
+
+  /** Members with an open membership in `scope`, filtered and paged, by pinyin initials then name. */
+  async list(
+    db: Q,
+    scope: Scope,
+    filter: MemberListFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ rows: MemberListRow[]; total: number }> {
+    let q = listBase(db)
+      .where((eb) => inScope(eb, 'membership.org_path', scope))
+      .where('membership.ended_on', 'is', null);
+    if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);
+    if (filter.employmentType) q = q.where('person.employment_type', '=', filter.employmentType);
+    if (filter.gender) q = q.where('person.gender', '=', filter.gender as PersonTable['gender']);
+    const s = filter.search;
+    if (s) {
+      if ('none' in s) q = q.where(sql<boolean>`1 = 0`);
+      else if ('equals' in s) q = q.where(s.column, '=', s.equals);
+      else q = q.where(s.column, 'like', likePrefix(s.prefix));
+    }
+    const rows = await q
+      .select(listColumns)
+      .orderBy('person.name_initials')
+      .orderBy('person.name')
+      .orderBy('person.id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    const count = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return { rows, total: Number(count.n) };
+  },
+
+  /**
+   * Members on a past date: memberships in `scope` (one union, or a subtree) that had started
+   * by `asOf` and had not ended by it. A membership ending on a day no longer counts that day,
+   * so a transfer or merger dated D counts the member at the new union only.
+   */
+  async listAsOf(
+    db: Q,
+    where: { orgId: string } | { scope: Scope },
+    asOf: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ rows: MemberListRow[]; total: number }> {
+    let q = listBase(db)
+      .where('membership.started_on', '<=', asOf)
+      .where((eb) => eb.or([eb('membership.ended_on', 'is', null), eb('membership.ended_on', '>', asOf)]));
+    q =
+      'orgId' in where
+        ? q.where('membership.org_id', '=', where.orgId)
+        : q.where((eb) => inScope(eb, 'membership.org_path', where.scope));
+    const rows = await q
+      .select(listColumns)
+      .orderBy('person.name_initials')
+      .orderBy('person.name')
+      .orderBy('person.id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    const count = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return { rows, total: Number(count.n) };
+  },
+};
