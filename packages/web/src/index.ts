@@ -34,3 +34,5 @@ export {
   type SessionView,
   type UserKind,
 } from './session.ts';
+export { createFormErrorKit, type Localized } from './form-errors.ts';
+export { deviceLabel, formatDateTime, safeRedirect } from './format.ts';
