@@ -197,6 +197,30 @@ describe('xlsx reader', () => {
     expect(await all(readXlsxRows(reordered))).toEqual(expected);
   });
 
+  it('reads many-sheet workbooks correctly or refuses them, never as blank cells', async () => {
+    // exceljs 4.4's streaming unzip may stop before the archive's last entries with many
+    // sheets (issues #2790, #3064): shared strings and the workbook entry then never arrive.
+    const file = tmp.file('many-sheets.xlsx');
+    const extra = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`表${i}`, [['x', String(i)]]]));
+    const rows = rosterMatrix(5);
+    await writeXlsx(file, rows, { extraSheets: extra });
+    for (let round = 0; round < 3; round++) {
+      try {
+        expect((await all(readXlsxRows(file))).map((r) => r.cells)).toEqual(rows);
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'IMPORT_FILE_UNREADABLE' });
+      }
+    }
+    // Unread parked sheets are let go; a late ENOENT of theirs would fail this file.
+    await new Promise((r) => setTimeout(r, 100));
+  });
+
+  it('refuses a cell whose shared string was never loaded', () => {
+    expect(() => cellText({ sharedString: 3 } as unknown as ExcelJS.CellValue, false)).toThrow(
+      expect.objectContaining({ code: 'IMPORT_FILE_UNREADABLE' }),
+    );
+  });
+
   it('stops early without leaving parked sheets behind in the temporary folder', async () => {
     const file = tmp.file('early.xlsx');
     await writeXlsx(file, rosterMatrix(2000), { extraSheets: { 说明: [['x']], 代码表: [['y']] } });

@@ -43,6 +43,12 @@ export function cellText(value: CellValue, date1904: boolean): string {
     return cellText((value as ExcelJS.CellFormulaValue).result as CellValue, date1904);
   }
   if ('error' in value) return '';
+  // A shared-string reference left unresolved: exceljs never got to xl/sharedStrings.xml
+  // (its streaming unzip can drop the archive's later entries, exceljs issues #2790, #3064).
+  // Refuse the file rather than read every text cell as empty.
+  if ('sharedString' in value) {
+    throw new AppError('IMPORT_FILE_UNREADABLE', undefined, 'shared strings were not read');
+  }
   if ('text' in value) return String((value as { text: unknown }).text ?? '');
   return '';
 }
@@ -61,7 +67,7 @@ function dateText(d: Date, date1904: boolean): string {
 
 interface SheetInternals {
   /** The worksheet's source: a temporary file stream, or an entry of the archive. */
-  iterator?: { destroy?: () => void; path?: unknown };
+  iterator?: { destroy?: () => void; on?: (event: 'error', listener: () => void) => void; path?: unknown };
 }
 
 /**
@@ -78,6 +84,11 @@ export async function* readXlsxRows(path: string): AsyncGenerator<SheetRow> {
     hyperlinks: 'ignore',
     entries: 'ignore',
   });
+  // exceljs looks up sheet names in the workbook model as each sheet arrives; a sheet stored
+  // after the shared strings but before xl/workbook.xml would find no model and crash it.
+  // An empty model until the real one is parsed only leaves such a sheet unnamed.
+  const internals = reader as unknown as { model?: { sheets?: unknown[] } };
+  internals.model ??= { sheets: [] };
   const sheets = reader[Symbol.asyncIterator]();
   let finished = false;
   let parkedInFiles = false;
@@ -124,7 +135,14 @@ export async function* readXlsxRows(path: string): AsyncGenerator<SheetRow> {
   }
 }
 
+/**
+ * Let a parked sheet go unread. Its file stream may not have opened yet when exceljs deletes
+ * the file right after; the late ENOENT of a stream nobody reads is expected, not an error.
+ */
 function release(sheet: unknown): void {
   const source = (sheet as SheetInternals).iterator;
-  if (source && typeof source.path === 'string') source.destroy?.();
+  if (source && typeof source.path === 'string') {
+    source.on?.('error', () => {});
+    source.destroy?.();
+  }
 }
