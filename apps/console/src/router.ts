@@ -7,7 +7,10 @@ import { auditRoutes } from './modules/audit/routes.ts';
 import { safeRedirect } from './modules/auth/redirect.ts';
 import { authRoutes, restrictionRouteName } from './modules/auth/routes.ts';
 import { dashboardRoutes } from './modules/dashboard/routes.ts';
+import { exportRoutes } from './modules/exports/routes.ts';
 import { grantRoutes } from './modules/grants/routes.ts';
+import { importRoutes } from './modules/imports/routes.ts';
+import { memberRoutes } from './modules/members/routes.ts';
 import { orgRoutes } from './modules/orgs/routes.ts';
 import { placeholderRoutes } from './modules/placeholder/routes.ts';
 import { recoveryRoutes } from './modules/recoveries/routes.ts';
@@ -15,6 +18,7 @@ import type { ModuleKey } from './modules/registry.ts';
 import { roleRoutes } from './modules/roles/routes.ts';
 import { statsRoutes } from './modules/stats/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
+import { workUnitRoutes } from './modules/workunits/routes.ts';
 
 export type TitleKey =
   `modules.${ModuleKey}` | 'login.title' | 'totpEnroll.title' | 'passwordExpired.title' | 'notFound.title';
@@ -48,6 +52,10 @@ export function createConsoleRouter(): Router {
           ...dashboardRoutes,
           ...statsRoutes,
           ...orgRoutes,
+          ...memberRoutes,
+          ...workUnitRoutes,
+          ...importRoutes,
+          ...exportRoutes,
           ...userRoutes,
           ...roleRoutes,
           ...grantRoutes,

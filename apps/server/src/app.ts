@@ -24,8 +24,12 @@ import { bindAccessRoutes } from './modules/access/access.routes.ts';
 import { createAccessService } from './modules/access/access.service.ts';
 import { bindAuditLogRoutes } from './modules/audit-log/audit-log.routes.ts';
 import { createAuditLogService } from './modules/audit-log/audit-log.service.ts';
+import { bindExportRoutes } from './modules/exports/exports.routes.ts';
+import { createExportsService } from './modules/exports/exports.service.ts';
 import { bindImportRoutes } from './modules/imports/imports.routes.ts';
 import { createImportsService } from './modules/imports/imports.service.ts';
+import { bindJobRoutes } from './modules/jobs/jobs.routes.ts';
+import { createJobsService } from './modules/jobs/jobs.service.ts';
 import { bindMemberRoutes } from './modules/members/members.routes.ts';
 import { createMembersService } from './modules/members/members.service.ts';
 import { bindAuthRoutes } from './modules/auth/auth.routes.ts';
@@ -86,6 +90,8 @@ export function createServices(core: CoreDeps, database: Database) {
     members: createMembersService(core, regions),
     auditLog: createAuditLogService(core),
     imports: createImportsService(core),
+    exports: createExportsService(core),
+    jobs: createJobsService(core),
     stats: createStatsService(core),
   };
 }
@@ -134,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindMemberRoutes(router.bind, services.members);
   bindAuditLogRoutes(router.bind, services.auditLog);
   bindImportRoutes(router.bind, services.imports, deps.config);
+  bindExportRoutes(router.bind, services.exports);
+  bindJobRoutes(router.bind, services.jobs);
   bindRegionRoutes(router.bind, services.regions);
   bindStatsRoutes(router.bind, services.stats);
 

@@ -105,6 +105,11 @@ const schema = z.object({
     .int()
     .min(1024 * 1024)
     .default(1024 * 1024 * 1024),
+  /**
+   * Roster rows an import job writes per transaction (and per checkpoint): large enough that
+   * commits and audit events are cheap per row, small enough that a cancel is quick.
+   */
+  IMPORT_CHUNK_ROWS: z.coerce.number().int().min(1).max(50_000).default(5_000),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR'> & {

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   }
   await migrateToLatest(database);
   const app = await buildApp({ config, database });
-  const seeded = demoDataWanted(config) && (await seedDemoData(app.services));
+  const seeded = demoDataWanted(config) && (await seedDemoData(app));
 
   let closing = false;
   const shutdown = (signal: string) => {

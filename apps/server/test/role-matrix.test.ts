@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { allRoutes, type ErrorCode, PERMISSION_CODES, type RouteContract } from '@zhgh/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
-import type { OrganizationTable, WorkUnitTable } from '../src/db/schema.ts';
+import type { JobTable, OrganizationTable, WorkUnitTable } from '../src/db/schema.ts';
 import {
   type Agent,
   agent,
@@ -80,7 +80,8 @@ type Spec =
   /** One record at the home node; `sees`, if given, tells whether an allowed answer holds home's records. */
   | {
       access: 'scoped';
-      request: (w: World) => Promise<Req> | Req;
+      /** `a` is the actor making the request (for records only their owner may reach). */
+      request: (w: World, a: Agent) => Promise<Req> | Req;
       sees?: (body: unknown, w: World) => boolean;
     }
   /** A list filtered by scope; `sees` tells whether home's records are in the answer. */
@@ -442,6 +443,76 @@ const SPECS: Record<string, Spec> = {
       return { method: 'POST', url: '/api/imports/member-preview', body, headers: { 'content-type': contentType } };
     },
   },
+  'imports.memberImport': {
+    access: 'scoped',
+    request: async (w) => {
+      const { body, contentType } = multipartBody({
+        orgId: (await homeUnion(w)).id,
+        file: { filename: 'roster.csv', content: csvBytes(rosterMatrix(3)) },
+      });
+      return { method: 'POST', url: '/api/imports/members', body, headers: { 'content-type': contentType } };
+    },
+  },
+  'imports.errorReport': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'GET',
+      url: `/api/imports/${(await homeJob(w, { kind: 'member.import', status: 'succeeded' })).id}/error-report`,
+    }),
+  },
+
+  // jobs
+  'job.list': {
+    access: 'list',
+    request: async (w) => {
+      await homeJob(w, { status: 'succeeded' });
+      return { method: 'GET', url: '/api/jobs?kind=matrix.job&pageSize=200' };
+    },
+    sees: (body, w) => items(body).some((j) => j.orgId === w.tree.county.id),
+  },
+  'job.get': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/jobs/${(await homeJob(w, { status: 'succeeded' })).id}` }),
+  },
+  'job.cancel': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'POST', url: `/api/jobs/${(await homeJob(w, { status: 'queued' })).id}/cancel` }),
+  },
+  'job.resume': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/jobs/${(await homeJob(w, { status: 'cancelled' })).id}/resume`,
+    }),
+  },
+
+  // exports: the file is its requester's only, so each actor downloads an export they asked
+  // for; an actor who may not ask gets someone else's finished export, which must not exist for them.
+  'exports.members': {
+    access: 'scoped',
+    request: (w) => ({ method: 'POST', url: '/api/exports/members', body: { orgId: w.tree.county.id, format: 'csv' } }),
+  },
+  'exports.unions': {
+    access: 'scoped',
+    request: (w) => ({ method: 'POST', url: '/api/exports/unions', body: { orgId: w.tree.county.id, format: 'xlsx' } }),
+  },
+  'exports.file': {
+    access: 'scoped',
+    request: async (w, a) => {
+      const asked = await agent(app(), a.cookie, a.csrf).post('/api/exports/unions', {
+        orgId: w.tree.county.id,
+        format: 'csv',
+      });
+      let id: string;
+      if (asked.status === 202) {
+        id = asked.json<{ id: string }>().id;
+        await t.app.core.jobs.drain();
+      } else {
+        id = (await homeJob(w, { kind: 'export.unions', status: 'succeeded' })).id;
+      }
+      return { method: 'GET', url: `/api/exports/${id}/file` };
+    },
+  },
 
   'audit.list': {
     access: 'list',
@@ -462,6 +533,41 @@ async function homeMember(w: World) {
 /** A member of a new grassroots union directly under the home county. */
 async function freshMember(w: World) {
   return makeMember(app(), { org: await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' }) });
+}
+/** A union directly under home (not the child position's), for imports; made on first use. */
+let matrixUnion: OrganizationTable | undefined;
+async function homeUnion(w: World) {
+  matrixUnion ??= await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' });
+  return matrixUnion;
+}
+/**
+ * A fresh job filed at home. Kind matrix.job has no handler, so it stays in the state given;
+ * a member.import job carries the payload its error report reads.
+ */
+async function homeJob(w: World, set: { kind?: string; status: JobTable['status'] }) {
+  const at = new Date().toISOString();
+  const row: JobTable = {
+    id: randomUUID(),
+    kind: set.kind ?? 'matrix.job',
+    status: set.status,
+    payload: JSON.stringify({ headers: ['姓名', '身份证号'], fileName: 'roster.csv' }),
+    checkpoint: null,
+    result: null,
+    error: null,
+    progress_done: 0,
+    progress_total: null,
+    cancel_requested: 0,
+    attempts: 0,
+    created_by: null,
+    org_path: w.tree.county.path,
+    province_root: w.tree.county.province_root,
+    created_at: at,
+    updated_at: at,
+    started_at: null,
+    finished_at: null,
+  };
+  await t.app.core.db.insertInto('job').values(row).execute();
+  return row;
 }
 const clock = createTestClock();
 let t: Awaited<ReturnType<typeof createTestApp>>;
@@ -594,7 +700,12 @@ describe('role matrix', () => {
           a = actor.agent;
           who = actor.who;
         }
-        const req = spec.access === 'self' ? await spec.request(world, a, who) : await spec.request(world);
+        const req =
+          spec.access === 'self'
+            ? await spec.request(world, a, who)
+            : spec.access === 'scoped'
+              ? await spec.request(world, a)
+              : await spec.request(world);
         // A copy, so a sign-in answer's cookie does not replace the cached actor's session.
         const res = await agent(app(), a.cookie, a.csrf).request(req.method, req.url, req.body, req.headers);
         const code = (res.body as { error?: { code?: string } } | null)?.error?.code;

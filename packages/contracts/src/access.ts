@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { grantOutput, USER_KINDS } from './auth.ts';
-import { idSchema, isoTime, pageOf, pageQuery, phoneSchema } from './common.ts';
+import { idSchema, isoTime, localizedText, pageOf, pageQuery, phoneSchema } from './common.ts';
 import { PERMISSION_CODES } from './permissions.ts';
 import { defineRoute } from './route.ts';
 
-const label = z.object({ 'zh-CN': z.string(), en: z.string() });
+const label = localizedText;
 
 export const permissionOutput = z.object({
   code: z.string().describe('resource.action code'),

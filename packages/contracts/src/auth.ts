@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, isoTime, okOutput, phoneSchema } from './common.ts';
+import { idSchema, isoTime, localizedText, okOutput, phoneSchema } from './common.ts';
 import { defineRoute } from './route.ts';
 
 export const USER_KINDS = ['member', 'cadre', 'merchant'] as const;
@@ -19,7 +19,7 @@ export const grantOutput = z.object({
   userId: z.string().describe('Holder of the grant'),
   roleId: z.string().describe('Granted role id'),
   roleCode: z.string().describe('Granted role code'),
-  roleName: z.object({ 'zh-CN': z.string(), en: z.string() }).describe('Role name in both locales'),
+  roleName: localizedText.describe('Role name in both locales'),
   orgId: z.string().describe('Organization node the grant applies to, with its subtree'),
   orgName: z.string().describe('Name of that organization'),
   orgPath: z.string().describe('Materialized path of that organization'),

@@ -3,6 +3,12 @@ import { z } from 'zod';
 export const idSchema = z.string().min(1).max(64).describe('Record id');
 export const isoTime = z.string().describe('ISO-8601 UTC timestamp');
 
+/** A text in both locales (names and labels the platform itself defines). */
+export const localizedText = z.object({
+  'zh-CN': z.string().describe('Chinese'),
+  en: z.string().describe('English'),
+});
+
 export const pageQuery = z.object({
   page: z.coerce.number().int().min(1).default(1).describe('Page number, from 1'),
   pageSize: z.coerce.number().int().min(1).max(200).default(20).describe('Rows per page, at most 200'),

@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   'IMPORT_XLS_NOT_SUPPORTED',
   'IMPORT_ZIP_BOMB',
   'IMPORT_FILE_UNREADABLE',
+  // exports
+  'EXPORT_FILE_EXPIRED',
   // organizations and work units
   'ORG_IS_ROOT',
   'ORG_NOT_ACTIVE',
@@ -141,6 +143,9 @@ export function statusOf(code: ErrorCode): number {
     case 'IMPORT_ZIP_BOMB':
     case 'IMPORT_FILE_UNREADABLE':
       return 400;
+    // exports
+    case 'EXPORT_FILE_EXPIRED':
+      return 410;
     case 'ACCOUNT_LOCKED':
       return 423;
     case 'SMS_RATE_LIMITED':
@@ -201,6 +206,11 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '文件已损坏或格式不正确，无法读取'
         : 'The file is damaged or not in the format its content claims; it cannot be read';
+    // exports
+    case 'EXPORT_FILE_EXPIRED':
+      return zh
+        ? '导出文件已超过保存期限并被删除，请重新导出'
+        : 'The export file has passed its retention period and was removed; export again';
     case 'ACCOUNT_LOCKED':
       return zh
         ? '连续登录失败次数过多，账号已临时锁定，请稍后再试'

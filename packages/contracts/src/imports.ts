@@ -10,6 +10,7 @@ import {
   POLITICAL_STATUSES,
 } from './code-lists.ts';
 import { idSchema } from './common.ts';
+import { jobOutput } from './jobs.ts';
 import { defineRoute, fileAnswer } from './route.ts';
 
 /**
@@ -168,6 +169,11 @@ export const ROSTER_PROBLEM_CODES = [
   'number_as_number',
   'duplicate_id_number',
   'duplicate_phone',
+  // Found by the import job against the database, not by the preview.
+  'duplicate_in_database',
+  'phone_taken',
+  'member_number_taken',
+  'duplicate_member_number',
 ] as const;
 export type RosterProblemCode = (typeof ROSTER_PROBLEM_CODES)[number];
 
@@ -177,6 +183,8 @@ export interface RosterProblemParams {
   column?: string;
   /** For duplicates: the earlier row. */
   otherRow?: number;
+  /** For duplicate_in_database: the union holding the membership, when the importer may see it. */
+  orgName?: string;
   /** For too_long, too_short and under_age: the limit. */
   max?: number;
   /** For code_unknown: a few allowed labels. */
@@ -278,6 +286,22 @@ export function rosterProblemMessage(
       return m(`身份证号与第 ${p.otherRow} 行重复`, `The ID number repeats row ${p.otherRow}`);
     case 'duplicate_phone':
       return m(`手机号码与第 ${p.otherRow} 行重复`, `The phone number repeats row ${p.otherRow}`);
+    case 'duplicate_in_database':
+      return p.orgName
+        ? m(
+            `此人已是「${p.orgName}」的会员，请由该工会办理会籍转出（会籍接转）后再导入`,
+            `This person is already a member of "${p.orgName}"; that union must transfer the membership out first`,
+          )
+        : m(
+            '此人已是其他工会的会员，请其原工会办理会籍转出（会籍接转），或请上级工会协助查询',
+            'This person is already a member of another union; their union must transfer the membership out first',
+          );
+    case 'phone_taken':
+      return m('该手机号已登记在另一名会员名下', 'This phone number is already registered to another person');
+    case 'member_number_taken':
+      return m('该会员编号已被另一名在册会员使用', 'This member number belongs to another open membership');
+    case 'duplicate_member_number':
+      return m(`会员编号与第 ${p.otherRow} 行重复`, `The member number repeats row ${p.otherRow}`);
   }
 }
 
@@ -380,6 +404,19 @@ export const memberPreviewOutput = z.object({
 });
 export type MemberPreview = z.infer<typeof memberPreviewOutput>;
 
+/** What a finished member.import job reports as its `result`. */
+export const memberImportResult = z.object({
+  rowsRead: z.number().int().describe('Data rows read from the file (blank rows not counted)'),
+  created: z.number().int().describe('Memberships created'),
+  alreadyMembers: z
+    .number()
+    .int()
+    .describe('Rows whose person already has an open membership in this union: skipped, not an error'),
+  rowsWithProblems: z.number().int().describe('Rows not imported; the error report lists them'),
+  problemsByCode: z.record(z.string(), z.number().int()).describe('How many problems of each code'),
+});
+export type MemberImportResult = z.infer<typeof memberImportResult>;
+
 export const importRoutes = {
   memberTemplate: defineRoute({
     id: 'imports.memberTemplate',
@@ -419,5 +456,49 @@ export const importRoutes = {
       'IMPORT_ZIP_BOMB',
       'IMPORT_FILE_UNREADABLE',
     ],
+  }),
+  memberImport: defineRoute({
+    id: 'imports.memberImport',
+    method: 'POST',
+    path: '/api/imports/members',
+    tag: 'imports',
+    summary:
+      'Import a roster as a job: valid rows become members in chunks, rows with problems go to the error report; follow the job under /api/jobs',
+    permission: 'member.import',
+    body: memberPreviewFields,
+    upload: {
+      field: 'file',
+      maxBytes: IMPORT_DEFAULT_MAX_BYTES,
+      description: 'The roster: .xlsx, or .csv in UTF-8 (with or without BOM) or GBK. Not the old .xls',
+    },
+    status: 202,
+    output: jobOutput,
+    errors: [
+      'NOT_FOUND',
+      'FILE_TOO_LARGE',
+      'IMPORT_FILE_EMPTY',
+      'IMPORT_FILE_TYPE',
+      'IMPORT_XLS_NOT_SUPPORTED',
+      'IMPORT_ZIP_BOMB',
+      'IMPORT_FILE_UNREADABLE',
+      'ORG_NOT_ACTIVE',
+      'MEMBER_ORG_NOT_ELIGIBLE',
+    ],
+  }),
+  errorReport: defineRoute({
+    id: 'imports.errorReport',
+    method: 'GET',
+    path: '/api/imports/:jobId/error-report',
+    tag: 'imports',
+    summary: 'The rows of an import that were not imported, as they were, with the reasons: fix and upload again',
+    permission: 'member.import',
+    params: z.object({ jobId: idSchema.describe('The member.import job') }),
+    output: fileAnswer,
+    download: {
+      contentType: XLSX_CONTENT_TYPE,
+      description:
+        'An xlsx workbook: the uploaded header plus a column 错误原因, and each rejected row with its original cells and all its problems',
+    },
+    errors: ['NOT_FOUND'],
   }),
 };

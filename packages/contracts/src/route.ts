@@ -68,6 +68,8 @@ export interface FileAnswer {
   /** Suggested file name (may be Chinese); sent in Content-Disposition. */
   filename: string;
   body: Uint8Array | AsyncIterable<Uint8Array>;
+  /** The file's own type when the route serves several (an export is xlsx or CSV); else the contract's. */
+  contentType?: string;
 }
 
 /** The output schema of download routes. */

@@ -1,7 +1,9 @@
 import { accessRoutes } from './access.ts';
 import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
+import { exportRoutes } from './exports.ts';
 import { importRoutes } from './imports.ts';
+import { jobRoutes } from './jobs.ts';
 import { memberRoutes } from './members.ts';
 import { orgRoutes } from './orgs.ts';
 import { regionRoutes } from './regions.ts';
@@ -20,6 +22,8 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(memberRoutes),
   ...Object.values(auditRoutes),
   ...Object.values(importRoutes),
+  ...Object.values(exportRoutes),
+  ...Object.values(jobRoutes),
   ...Object.values(regionRoutes),
   ...Object.values(statsRoutes),
 ];

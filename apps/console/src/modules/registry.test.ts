@@ -36,4 +36,22 @@ describe('module registry', () => {
     expect(keys).not.toContain('audit');
     expect(keys).not.toContain('members');
   });
+
+  it('shows a federation cadre the member register, work units, import and export', () => {
+    const held = new Set(['org.read', 'member.read', 'member.write', 'member.import', 'member.export', 'job.read']);
+    const keys = navFor((c) => held.has(c)).flatMap((g) => g.items.map((i) => i.key));
+    expect(keys).toEqual(expect.arrayContaining(['orgs', 'members', 'workUnits', 'imports', 'exports']));
+  });
+
+  it('hides import and export from a finance officer, who only reads', () => {
+    const held = new Set(['org.read', 'member.read', 'job.read']);
+    const keys = navFor((c) => held.has(c)).flatMap((g) => g.items.map((i) => i.key));
+    expect(keys).toEqual(expect.arrayContaining(['members', 'workUnits']));
+    expect(keys).not.toContain('imports');
+    expect(keys).not.toContain('exports');
+  });
+
+  it('has a page for the member register rather than the coming-soon placeholder', () => {
+    expect(MODULES.find((m) => m.key === 'members')?.comingSoon).toBeUndefined();
+  });
 });

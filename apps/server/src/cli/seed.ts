@@ -1,6 +1,9 @@
 import { type RequestContext, SYSTEM_ACTOR } from '../core/actor.ts';
 import type { Services } from '../app.ts';
 import type { Config } from '../config.ts';
+import type { CoreDeps } from '../core/deps.ts';
+import { planFederation, SMALL_FEDERATION } from './demo/federation.ts';
+import { loadFederation } from './demo/load.ts';
 
 /**
  * The demo federation that `npm start` loads into an empty database, so a new user sees a
@@ -26,28 +29,22 @@ export function demoDataWanted(config: Config): boolean {
   return config.DEMO_DATA === 'true';
 }
 
-/** Load the demo data unless the database already holds organizations. Returns whether it did. */
-export async function seedDemoData(services: Services): Promise<boolean> {
+/**
+ * Load the demo data unless the database already holds organizations. Returns whether it did.
+ * The federation is the small Shaanxi-like one of demo/federation.ts (all 10 cities and their
+ * counties, a few thousand members), loaded in one transaction; the accounts go through the
+ * access service like any provisioned user.
+ */
+export async function seedDemoData(app: { services: Services; core: CoreDeps }): Promise<boolean> {
+  const { services, core } = app;
   if ((await services.orgs.count()) > 0) return false;
   const ctx: RequestContext = { actor: SYSTEM_ACTOR };
-  const { orgs, access } = services;
+  const { access } = services;
 
-  const province = await orgs.createRoot(ctx, { name: '陕西省总工会', level: 'province', regionCode: '610000' });
-  const child = (parentId: string, name: string, type: 'federation' | 'grassroots' | 'joint', regionCode: string) =>
-    orgs.provisionChild(ctx, {
-      parentId,
-      name,
-      type,
-      level: type === 'federation' ? (regionCode.endsWith('00') ? 'city' : 'county') : null,
-      regionCode,
-    });
-  const xian = await child(province.id, '西安市总工会', 'federation', '610100');
-  await child(province.id, '宝鸡市总工会', 'federation', '610300');
-  const yanta = await child(xian.id, '雁塔区总工会', 'federation', '610113');
-  await child(xian.id, '碑林区总工会', 'federation', '610103');
-  await child(yanta.id, '西安高新智造科技有限公司工会', 'grassroots', '610113');
-  await child(yanta.id, '雁塔区快递物流行业联合工会', 'joint', '610113');
-  const at = { province, xian, yanta };
+  const plan = planFederation(SMALL_FEDERATION, core.now().toISOString());
+  await loadFederation(core, ctx, plan);
+  const federation = (code: string) => plan.federations.get(code)!;
+  const at = { province: federation('610000'), xian: federation('610100'), yanta: federation('610113') };
 
   for (const a of DEMO_ACCOUNTS) {
     const user = await access.provisionUser(ctx, {

@@ -136,6 +136,16 @@ export interface MemberNumberSequenceTable {
   last_value: number;
 }
 
+/** A roster row an import job could not import (migration 0005). */
+export interface ImportProblemTable {
+  job_id: string;
+  row_number: number;
+  /** JSON array of the cells as read. */
+  cells: string;
+  /** JSON array of RosterProblem. */
+  problems: string;
+}
+
 export interface UserAccountTable {
   id: string;
   kind: 'member' | 'cadre' | 'merchant';
@@ -235,6 +245,19 @@ export interface TotpRecoveryTable {
   decided_at: string | null;
 }
 
+/** Subtree counters (migration 0006): the value covers the organization's whole subtree. */
+export interface OrgStatTable {
+  org_id: string;
+  key: string;
+  value: number;
+}
+
+/** The one date the age-band counters are counted as of (migration 0006). */
+export interface OrgStatAsOfTable {
+  id: number;
+  as_of: string;
+}
+
 export interface DB {
   audit_event: AuditEventTable;
   job: JobTable;
@@ -250,4 +273,7 @@ export interface DB {
   person: PersonTable;
   membership: MembershipTable;
   member_number_sequence: MemberNumberSequenceTable;
+  org_stat: OrgStatTable;
+  org_stat_as_of: OrgStatAsOfTable;
+  import_problem: ImportProblemTable;
 }

@@ -116,7 +116,7 @@ export function sendFile(reply: FastifyReply, spec: DownloadSpec, status: number
         : Readable.from(file.body);
   return reply
     .status(status)
-    .header('content-type', spec.contentType)
+    .header('content-type', file.contentType ?? spec.contentType)
     .header('content-disposition', contentDisposition(file.filename))
     .header('x-content-type-options', 'nosniff')
     .header('cache-control', 'no-store')

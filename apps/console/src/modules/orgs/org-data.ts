@@ -8,6 +8,9 @@ import { showError } from '../../ui/feedback.ts';
 
 export type Org = RouteOutput<typeof orgRoutes.get>;
 
+/** What the organization page can do to one organization, as the permissions allow. */
+export type OrgAction = 'edit' | 'move' | 'dissolve' | 'merge';
+
 /** Names of organizations seen so far, for lists whose rows carry only an org id or path. */
 const names = reactive(new Map<string, string>());
 /** Ids the server answered "not found" for: outside the user's scope (or gone). */

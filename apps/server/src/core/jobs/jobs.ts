@@ -21,6 +21,11 @@ export interface JobContext<P = unknown, C = unknown> {
   progress(done: number, total?: number | null): Promise<void>;
   /** Save a resume point together with progress; a resumed run starts from here. */
   checkpoint(state: C, done: number, total?: number | null): Promise<void>;
+  /**
+   * The same, inside the caller's transaction: the resume point commits or rolls back with
+   * the work it describes, so a crash between the two can neither redo nor skip a step.
+   */
+  checkpointIn(trx: Kysely<DB>, state: C, done: number, total?: number | null): Promise<void>;
   /** Throws JobCancelledError when a cancel was requested; call between units of work. */
   throwIfCancelled(): Promise<void>;
 }
@@ -52,7 +57,13 @@ export interface JobView {
 
 export interface JobQueue {
   register<P, C>(kind: string, handler: JobHandler<P, C>): void;
-  enqueue(ctx: RequestContext, kind: string, payload: unknown, options?: { orgPath?: string | null }): Promise<string>;
+  enqueue(
+    ctx: RequestContext,
+    kind: string,
+    payload: unknown,
+    /** `id`: chosen by the caller (files kept for the job are named by it); `total`: items expected, if known. */
+    options?: { orgPath?: string | null; id?: string; total?: number | null },
+  ): Promise<string>;
   get(id: string): Promise<JobView | null>;
   cancel(ctx: RequestContext, id: string): Promise<JobView>;
   resume(ctx: RequestContext, id: string): Promise<JobView>;
@@ -172,8 +183,8 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
 
   async function runOne(job: JobTable): Promise<void> {
     const handler = handlers.get(job.kind)!;
-    const touch = async (set: Partial<JobTable>) => {
-      await db
+    const touch = async (set: Partial<JobTable>, q: Kysely<DB> = db) => {
+      await q
         .updateTable('job')
         .set({ ...set, updated_at: nowIso() })
         .where('id', '=', job.id)
@@ -191,6 +202,15 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
           progress_done: done,
           ...(total !== undefined ? { progress_total: total } : {}),
         }),
+      checkpointIn: (trx, state, done, total) =>
+        touch(
+          {
+            checkpoint: JSON.stringify(state),
+            progress_done: done,
+            ...(total !== undefined ? { progress_total: total } : {}),
+          },
+          trx,
+        ),
       throwIfCancelled: async () => {
         const row = await db.selectFrom('job').select('cancel_requested').where('id', '=', job.id).executeTakeFirst();
         if (row && row.cancel_requested === 1) throw new JobCancelledError();
@@ -201,6 +221,9 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
       await finish(job, 'succeeded', result, null);
     } catch (err) {
       if (err instanceof JobCancelledError) await finish(job, 'cancelled', undefined, null);
+      // An AppError keeps its stable code, which the jobs API turns into a message; anything
+      // else keeps its text for operators (the API shows it as an internal error).
+      else if (err instanceof AppError) await finish(job, 'failed', undefined, err.code);
       else await finish(job, 'failed', undefined, err instanceof Error ? err.message : String(err));
     }
   }
@@ -234,7 +257,7 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
 
     async enqueue(ctx, kind, payload, opts = {}) {
       if (!handlers.has(kind)) throw new Error(`no job handler registered for ${kind}`);
-      const id = newId();
+      const id = opts.id ?? newId();
       await write(ctx, async (s) => {
         const now = nowIso();
         await s.trx
@@ -248,7 +271,7 @@ export function createInProcessJobQueue(options: InProcessOptions): JobQueue {
             result: null,
             error: null,
             progress_done: 0,
-            progress_total: null,
+            progress_total: opts.total ?? null,
             cancel_requested: 0,
             attempts: 0,
             created_by: ctx.actor.id,

@@ -4,6 +4,9 @@ import * as m0001 from './0001-core.ts';
 import * as m0002 from './0002-identity.ts';
 import * as m0003 from './0003-one-database.ts';
 import * as m0004 from './0004-members.ts';
+import * as m0005 from './0005-imports.ts';
+import * as m0006 from './0006-stat-counters.ts';
+import * as m0007 from './0007-search-indexes.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
@@ -14,4 +17,7 @@ export const migrations: {
   { name: '0002-identity', up: m0002.up },
   { name: '0003-one-database', up: m0003.up },
   { name: '0004-members', up: m0004.up },
+  { name: '0005-imports', up: m0005.up },
+  { name: '0006-stat-counters', up: m0006.up },
+  { name: '0007-search-indexes', up: m0007.up },
 ];

@@ -52,8 +52,13 @@ function chunks<T>(list: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** LIKE wildcards and the escape character never come from the user. */
-const likePrefix = (s: string) => `${s.replace(/[%_\\]/g, '')}%`;
+/**
+ * "Starts with" as a range on the column's index, `[prefix, prefix + U+10FFFF)`: SQLite's
+ * LIKE is case-insensitive and so never uses a BINARY index, and PostgreSQL's needs the C
+ * collation. The search columns compare bytewise on both engines (migration 0007), so the
+ * range holds exactly the names with the prefix. Wildcards mean nothing here.
+ */
+const prefixEnd = (s: string) => `${s}\u{10FFFF}`;
 
 const listColumns = [
   'person.id',
@@ -230,7 +235,7 @@ export const membersRepository = {
     if (s) {
       if ('none' in s) q = q.where(sql<boolean>`1 = 0`);
       else if ('equals' in s) q = q.where(s.column, '=', s.equals);
-      else q = q.where(s.column, 'like', likePrefix(s.prefix));
+      else q = q.where(s.column, '>=', s.prefix).where(s.column, '<', prefixEnd(s.prefix));
     }
     const rows = await q
       .select(listColumns)

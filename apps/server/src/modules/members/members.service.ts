@@ -13,6 +13,7 @@ import type { DB, MembershipTable, OrganizationTable, PersonTable } from '../../
 import { orgsRepository } from '../orgs/orgs.repository.ts';
 import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
+import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import { workUnitsRepository } from '../work-units/work-units.repository.ts';
 import {
   bankCardError,
@@ -276,6 +277,10 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
           updated_at: now,
         };
         await repo.insertMembership(s.trx, membership);
+        // A rejoining person had no open membership (refused above), so only the new one counts.
+        const deltas = new CounterDeltas();
+        deltas.member(at.path, person, 'active', 1);
+        await applyCounterDeltas(s.trx, dialect, deltas);
         await s.audit({
           action: existing ? 'member.rejoin' : 'member.register',
           subjectType: 'person',
@@ -421,7 +426,18 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
       }
       try {
         await write(ctx, async (s) => {
+          // The person and open membership as they are now, inside the tree lock: the counters
+          // move from what is on record to what is written, under the path a move left.
+          await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+          const current = (await repo.findPersonById(s.trx, id))!;
+          const open = await repo.findCurrentMembership(s.trx, id);
           await repo.updatePerson(s.trx, id, { ...after, updated_at: iso() });
+          if (open && open.ended_on === null && (open.status === 'active' || open.status === 'retained')) {
+            const deltas = new CounterDeltas();
+            deltas.member(open.org_path, current, open.status, -1);
+            deltas.member(open.org_path, after, open.status, 1);
+            await applyCounterDeltas(s.trx, dialect, deltas);
+          }
           await s.audit({
             action: 'member.update',
             subjectType: 'person',

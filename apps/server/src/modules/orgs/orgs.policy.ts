@@ -21,8 +21,13 @@ import type { OrganizationTable } from '../../db/schema.ts';
 
 type Node = Pick<OrganizationTable, 'id' | 'type' | 'level' | 'path' | 'status' | 'parent_id' | 'name'>;
 
-const LEVEL_ZH: Record<FederationLevel, string> = { national: '全国', province: '省级', city: '市级', county: '县级' };
-const TYPE_ZH: Record<OrgType, string> = {
+export const LEVEL_ZH: Record<FederationLevel, string> = {
+  national: '全国',
+  province: '省级',
+  city: '市级',
+  county: '县级',
+};
+export const TYPE_ZH: Record<OrgType, string> = {
   federation: '总工会',
   township: '乡镇（街道）工会',
   industry: '产业（行业）工会',

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { inScope, type Scope } from '../../core/access/scope.ts';
 import { type DialectName, pathInSubtree, rebasedPath } from '../../db/dialect.ts';
 import { ORG_SCOPED_TABLES } from '../../db/org-scoped.ts';
-import type { DB, MembershipTable, OrganizationTable } from '../../db/schema.ts';
+import type { DB, MembershipTable, OrganizationTable, WorkUnitTable } from '../../db/schema.ts';
 
 type Q = Kysely<DB>;
 
@@ -176,6 +176,16 @@ export const orgsRepository = {
       .where('parent_id', '=', fromParentId)
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
+  },
+
+  /** Work units covered by, or filed at, `orgId`: those `repointWorkUnits` will change. */
+  async findWorkUnitsOf(db: Q, orgId: string): Promise<WorkUnitTable[]> {
+    return db
+      .selectFrom('work_unit')
+      .selectAll()
+      .where((eb) => eb.or([eb('union_org_id', '=', orgId), eb('org_id', '=', orgId)]))
+      .orderBy('id')
+      .execute();
   },
 
   /** Work units covered by, or answered for by, `orgId` pass to `to` (union cleared when `to.union` is null). */

@@ -12,6 +12,7 @@ import { lockChain, lockShared } from '../../db/dialect.ts';
 import type { DB, MembershipTable, OrganizationTable } from '../../db/schema.ts';
 import { authRepository } from '../auth/auth.repository.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
+import { applyCounterDeltas, CounterDeltas, readNodeValues, STAT_KEYS } from '../stats/stats.counters.ts';
 import {
   checkChildrenFit,
   checkCoversUnits,
@@ -92,6 +93,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
         status_reason: null,
       };
       await repo.insert(s.trx, row);
+      await countUnion(s.trx, row, 1);
       await s.audit({
         action: 'org.create',
         subjectType: 'organization',
@@ -105,6 +107,13 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
       });
       return row;
     });
+  }
+
+  /** An active organization starts (+1) or stops (-1) counting in its subtree's unions by type. */
+  async function countUnion(trx: Q, org: Pick<OrganizationTable, 'path' | 'type'>, sign: 1 | -1): Promise<void> {
+    const deltas = new CounterDeltas();
+    deltas.union(org.path, org.type, sign);
+    await applyCounterDeltas(trx, dialect, deltas);
   }
 
   /** End the sessions of users whose grants were revoked: their scope must not outlive the grant. */
@@ -186,6 +195,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
           status_reason: null,
         };
         await repo.insert(s.trx, row);
+        await countUnion(s.trx, row, 1);
         await s.audit({
           action: 'org.create',
           subjectType: 'organization',
@@ -230,6 +240,16 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
       if (changes.length === 0) return org;
       return write(ctx, async (s) => {
         const now = iso();
+        if (after.type !== org.type) {
+          // Counted by type under the path as it is now: a concurrent move may have changed it.
+          await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+          const current = (await repo.findById(s.trx, org.id))!;
+          requireActive(current);
+          const deltas = new CounterDeltas();
+          deltas.union(current.path, current.type, -1);
+          deltas.union(current.path, after.type, 1);
+          await applyCounterDeltas(s.trx, dialect, deltas);
+        }
         await repo.update(s.trx, org.id, { ...after, updated_at: now });
         await s.audit({
           action: 'org.update',
@@ -269,6 +289,13 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
           depthDelta: p.depth + 1 - n.depth,
         });
         await repo.update(s.trx, n.id, { parent_id: p.id, updated_at: now });
+        // Counters are per organization id, so the subtree's own stay as they are; its totals
+        // leave the old ancestors and join the new ones.
+        const values = await readNodeValues(s.trx, n.id);
+        const deltas = new CounterDeltas();
+        deltas.subtree(n.path.slice(0, n.path.length - n.id.length - 1), values, -1);
+        deltas.subtree(p.path, values, 1);
+        await applyCounterDeltas(s.trx, dialect, deltas);
         await s.audit({
           action: 'org.move',
           subjectType: 'organization',
@@ -319,6 +346,20 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
           status_reason: reason,
           updated_at: now,
         });
+        // The units it covered lose their union and those filed at it pass to the parent:
+        // each counts out as it was and back in as it will be.
+        const deltas = new CounterDeltas();
+        deltas.union(org.path, org.type, -1);
+        for (const u of await repo.findWorkUnitsOf(s.trx, org.id)) {
+          deltas.unit(u.org_path, u, -1);
+          const filedHere = u.org_id === org.id;
+          deltas.unit(
+            filedHere ? parent.path : u.org_path,
+            { ...u, union_org_id: u.union_org_id === org.id ? null : u.union_org_id },
+            1,
+          );
+        }
+        await applyCounterDeltas(s.trx, dialect, deltas);
         const workUnits = await repo.repointWorkUnits(s.trx, org.id, { union: null, org: parent }, now);
         const revoked = await repo.revokeLiveGrantsAt(s.trx, org.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_dissolved');
@@ -381,6 +422,17 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
           updated_at: now,
         }));
         await repo.insertMemberships(s.trx, reopened);
+
+        // Everything the source's subtree counts goes to the target, but the source itself,
+        // which stops being an active union: its totals leave its ancestors (and itself).
+        const values = await readNodeValues(s.trx, source.id);
+        const arriving = new Map(values);
+        const ownType = STAT_KEYS.unionType + source.type;
+        arriving.set(ownType, (arriving.get(ownType) ?? 0) - 1);
+        const deltas = new CounterDeltas();
+        deltas.subtree(source.path, values, -1);
+        deltas.subtree(target.path, arriving, 1);
+        await applyCounterDeltas(s.trx, dialect, deltas);
 
         const rowsRewritten = await repo.rewriteSubtree(s.trx, dialect, {
           from: source.path,

@@ -1,11 +1,14 @@
-import { AGE_BANDS, FOUNDING_REQUIRED_MIN_EMPLOYEES } from '@zhgh/contracts';
+import { AGE_BANDS } from '@zhgh/contracts';
+import type { Kysely } from 'kysely';
 import { narrowScope, scopeFor } from '../../core/access/scope.ts';
 import type { RequestContext } from '../../core/actor.ts';
 import { AppError } from '../../core/app-error.ts';
 import type { CoreDeps } from '../../core/deps.ts';
+import { lockShared } from '../../db/dialect.ts';
 import type { OrganizationTable } from '../../db/schema.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
-import { statsRepository as repo } from './stats.repository.ts';
+import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
+import { bandCutoffsOn, countersAsOf, readCounters, rollAgeBands, STAT_KEYS, statDay } from './stats.counters.ts';
 
 /** A share with 4 decimals, or null when nothing is to be divided. */
 export function rateOf(part: number, whole: number): number | null {
@@ -14,53 +17,64 @@ export function rateOf(part: number, whole: number): number | null {
 
 /** Age-band cut-offs for a day: a member is in the first band whose birth date is later. */
 export function ageBandCutoffs(today: Date): { key: (typeof AGE_BANDS)[number]; bornAfter: string | null }[] {
-  const yearsAgo = (years: number) => {
-    const d = new Date(Date.UTC(today.getUTCFullYear() - years, today.getUTCMonth(), today.getUTCDate()));
-    return d.toISOString().slice(0, 10);
+  return bandCutoffsOn(statDay(today));
+}
+
+/** The counters' breakdown under one key prefix, without the zeros a decrement leaves. */
+function breakdown(values: ReadonlyMap<string, number>, prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, n] of values) if (key.startsWith(prefix) && n !== 0) out[key.slice(prefix.length)] = n;
+  return out;
+}
+
+/** The statistics of one subtree from its counters (decision 0009); the same contract as a recount. */
+export function presentCounters(org: Pick<OrganizationTable, 'id' | 'name'>, values: ReadonlyMap<string, number>) {
+  const get = (key: string) => values.get(key) ?? 0;
+  const active = get(STAT_KEYS.active);
+  const retained = get(STAT_KEYS.retained);
+  const verified = get(STAT_KEYS.verified);
+  const total = active + retained;
+  const required = get(STAT_KEYS.required);
+  const requiredFounded = get(STAT_KEYS.requiredFounded);
+  const employees = get(STAT_KEYS.employeesOfUnionized);
+  const bands = breakdown(values, STAT_KEYS.ageBand);
+  return {
+    orgId: org.id,
+    orgName: org.name,
+    unionsByType: breakdown(values, STAT_KEYS.unionType),
+    members: total,
+    activeMembers: active,
+    retainedMembers: retained,
+    verifiedMembers: verified,
+    workUnits: get(STAT_KEYS.units),
+    unitsRequiringUnion: required,
+    unitsRequiringUnionFounded: requiredFounded,
+    employeesOfUnionizedUnits: employees,
+    foundingRate: rateOf(requiredFounded, required),
+    // Retained members (retirees, the unemployed) are no longer employees of a unit, so only
+    // active members count against the units' employees.
+    joiningRate: rateOf(active, employees),
+    realNameRate: rateOf(verified, total),
+    byEmploymentType: breakdown(values, STAT_KEYS.employment),
+    byGender: breakdown(values, STAT_KEYS.gender),
+    byAgeBand: Object.fromEntries(AGE_BANDS.map((b) => [b, bands[b] ?? 0])),
   };
-  return [
-    { key: 'under25', bornAfter: yearsAgo(25) },
-    { key: '25to34', bornAfter: yearsAgo(35) },
-    { key: '35to44', bornAfter: yearsAgo(45) },
-    { key: '45to54', bornAfter: yearsAgo(55) },
-    { key: '55plus', bornAfter: null },
-  ];
 }
 
 export function createStatsService(deps: CoreDeps) {
   const { db, dialect } = deps;
 
-  async function subtree(org: OrganizationTable) {
-    const [unionsByType, members, units, byEmploymentType, byGender, byAgeBand] = await Promise.all([
-      repo.unionsByType(db, dialect, org.path),
-      repo.membershipCounts(db, dialect, org.path),
-      repo.workUnitCounts(db, dialect, org.path, FOUNDING_REQUIRED_MIN_EMPLOYEES),
-      repo.membersBy(db, dialect, org.path, 'employment_type'),
-      repo.membersBy(db, dialect, org.path, 'gender'),
-      repo.membersByAgeBand(db, dialect, org.path, ageBandCutoffs(deps.now())),
-    ]);
-    const total = members.active + members.retained;
-    return {
-      orgId: org.id,
-      orgName: org.name,
-      unionsByType,
-      members: total,
-      activeMembers: members.active,
-      retainedMembers: members.retained,
-      verifiedMembers: members.verified,
-      workUnits: units.units,
-      unitsRequiringUnion: units.required,
-      unitsRequiringUnionFounded: units.requiredFounded,
-      employeesOfUnionizedUnits: units.employeesOfUnionized,
-      foundingRate: rateOf(units.requiredFounded, units.required),
-      // Retained members (retirees, the unemployed) are no longer employees of a unit, so only
-      // active members count against the units' employees.
-      joiningRate: rateOf(members.active, units.employeesOfUnionized),
-      realNameRate: rateOf(members.verified, total),
-      byEmploymentType,
-      byGender,
-      byAgeBand: Object.fromEntries(AGE_BANDS.map((b) => [b, byAgeBand[b] ?? 0])),
-    };
+  /**
+   * Carry the age bands to today before the first read of a day. Not a `write`: nothing a
+   * person did changes, so there is no audit event to leave; the counters only catch up with
+   * the calendar. The tree lock keeps a concurrent move from shifting paths under it.
+   */
+  async function bandsToToday(today: string): Promise<void> {
+    if ((await countersAsOf(db)) === today) return;
+    await db.transaction().execute(async (trx) => {
+      await lockShared(trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+      await rollAgeBands(trx, dialect, today);
+    });
   }
 
   return {
@@ -79,9 +93,12 @@ export function createStatsService(deps: CoreDeps) {
       const children = (await orgsRepository.findChildrenInScope(db, org.id, scope)).filter(
         (c) => c.status === 'active',
       );
+      await bandsToToday(statDay(deps.now()));
+      // One statement for the node and its children (up to 999 of them): one snapshot, so they add up.
+      const counters = await readCounters(db, [org.id, ...children.map((c) => c.id)]);
       return {
-        total: await subtree(org),
-        children: await Promise.all(children.map(subtree)),
+        total: presentCounters(org, counters.get(org.id)!),
+        children: children.map((c) => presentCounters(c, counters.get(c.id)!)),
       };
     },
   };

@@ -15,6 +15,7 @@ import { requireActive } from '../orgs/orgs.policy.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
 import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
+import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import { checkFoundedOn, checkUnion, creditCodeProblem, creditCodeTaken } from './work-units.policy.ts';
 import { presentWorkUnit } from './work-units.presenter.ts';
 import { workUnitsRepository as repo } from './work-units.repository.ts';
@@ -117,6 +118,9 @@ export function createWorkUnitsService(deps: CoreDeps, regions: RegionsService) 
         updated_at: now,
       };
       await repo.insert(s.trx, row);
+      const deltas = new CounterDeltas();
+      deltas.unit(row.org_path, row, 1);
+      await applyCounterDeltas(s.trx, dialect, deltas);
       await s.audit({
         action: 'workUnit.create',
         subjectType: 'work_unit',
@@ -202,14 +206,20 @@ export function createWorkUnitsService(deps: CoreDeps, regions: RegionsService) 
       if (Object.keys(set).length === 0 && !org) return unit;
 
       return writeUnit(ctx, creditCode, async (s) => {
+        // Inside the tree lock, paths stay put: the unit's own (for its counters) and a new org's.
+        await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
         if (org) {
-          await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
           const at = await loadOrg(s.trx, org.id, scope);
           requireActive(at);
           Object.assign(set, { org_id: at.id, org_path: at.path, province_root: at.province_root });
         }
+        const current = (await repo.findById(s.trx, unit.id))!;
         const now = iso();
         await repo.update(s.trx, unit.id, { ...set, updated_at: now });
+        const deltas = new CounterDeltas();
+        deltas.unit(current.org_path, current, -1);
+        deltas.unit(set.org_path ?? current.org_path, { ...current, ...set }, 1);
+        await applyCounterDeltas(s.trx, dialect, deltas);
         const after = { ...unit, ...set, updated_at: now };
         await s.audit({
           action: 'workUnit.update',

@@ -1,16 +1,19 @@
+import { AGE_BANDS, FOUNDING_REQUIRED_MIN_EMPLOYEES } from '@zhgh/contracts';
 import { type Kysely, sql } from 'kysely';
 import { type DialectName, pathInSubtree } from '../../db/dialect.ts';
-import type { DB } from '../../db/schema.ts';
+import type { DB, OrganizationTable } from '../../db/schema.ts';
+import { bandCutoffsOn } from './stats.counters.ts';
 
 type Q = Kysely<DB>;
 
 const n = (v: unknown) => Number(v ?? 0);
 
 /**
- * Aggregates over one subtree, straight from the rows: the numbers are a recount every time,
- * so they cannot drift from the data. Each query is a range scan on an `org_path` index.
+ * Aggregates over one subtree, straight from the rows: the statistics as they were computed
+ * before the counters (decision 0009), a range scan on an `org_path` index per query. Too
+ * slow for a province, they remain the oracle the counters are tested against.
  */
-export const statsRepository = {
+export const statsRecount = {
   async unionsByType(db: Q, dialect: DialectName, path: string): Promise<Record<string, number>> {
     const rows = await db
       .selectFrom('organization')
@@ -114,3 +117,37 @@ export const statsRepository = {
     };
   },
 };
+
+/** A subtree's statistics by recount, in the shape `presentCounters` gives them. */
+export async function recountSubtree(db: Q, dialect: DialectName, org: OrganizationTable, day: string) {
+  const r = statsRecount;
+  const [unionsByType, members, units, byEmploymentType, byGender, byAgeBand] = await Promise.all([
+    r.unionsByType(db, dialect, org.path),
+    r.membershipCounts(db, dialect, org.path),
+    r.workUnitCounts(db, dialect, org.path, FOUNDING_REQUIRED_MIN_EMPLOYEES),
+    r.membersBy(db, dialect, org.path, 'employment_type'),
+    r.membersBy(db, dialect, org.path, 'gender'),
+    r.membersByAgeBand(db, dialect, org.path, bandCutoffsOn(day)),
+  ]);
+  const total = members.active + members.retained;
+  const rate = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
+  return {
+    orgId: org.id,
+    orgName: org.name,
+    unionsByType,
+    members: total,
+    activeMembers: members.active,
+    retainedMembers: members.retained,
+    verifiedMembers: members.verified,
+    workUnits: units.units,
+    unitsRequiringUnion: units.required,
+    unitsRequiringUnionFounded: units.requiredFounded,
+    employeesOfUnionizedUnits: units.employeesOfUnionized,
+    foundingRate: rate(units.requiredFounded, units.required),
+    joiningRate: rate(members.active, units.employeesOfUnionized),
+    realNameRate: rate(members.verified, total),
+    byEmploymentType,
+    byGender,
+    byAgeBand: Object.fromEntries(AGE_BANDS.map((b) => [b, byAgeBand[b] ?? 0])),
+  };
+}

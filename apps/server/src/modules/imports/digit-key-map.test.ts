@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { DigitKeyMap } from './digit-key-map.ts';
+
+describe('DigitKeyMap', () => {
+  it('keeps row numbers of many keys exactly, as a Map would', () => {
+    const map = new DigitKeyMap(4);
+    const ref = new Map<string, number>();
+    for (let i = 0; i < 50_000; i++) {
+      const id = `${610113 + (i % 7)}${String(19_600_101 + i * 37).padStart(8, '0')}${String(i % 1000).padStart(3, '0')}X`;
+      const phone = `1${String(3_000_000_000 + i * 7919).slice(0, 10)}`;
+      for (const k of [id, phone]) {
+        if (!ref.has(k)) {
+          ref.set(k, i + 2);
+          map.set(k, i + 2);
+        }
+      }
+    }
+    for (const [k, v] of ref) expect(map.get(k)).toBe(v);
+    expect(map.get('61011319000101000X')).toBeUndefined();
+    expect(map.get('13900000000')).toBeUndefined();
+  });
+
+  it('tells apart keys differing only in the check character’s digits before it', () => {
+    const map = new DigitKeyMap();
+    map.set('610113199001011234', 5);
+    expect(map.get('61011319900101123X')).toBe(5); // same first 17: the same person
+    expect(map.get('610113199001011244')).toBeUndefined();
+  });
+});

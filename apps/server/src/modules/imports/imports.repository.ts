@@ -1,0 +1,249 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { DialectName } from '../../db/dialect.ts';
+import type { DB, ImportProblemTable, MembershipTable, PersonTable } from '../../db/schema.ts';
+
+type Q = Kysely<DB>;
+
+/**
+ * Data access of the roster import's write path. Bulk inserts are plain multi-row INSERTs
+ * with positional parameters, built once per shape: at a million rows the query builder's
+ * per-statement compile would cost more than the database does.
+ */
+
+/** Values per `IN (…)` list in bulk lookups. */
+const LOOKUP_CHUNK = 1_000;
+/**
+ * Bound parameters per INSERT, below SQLite's 32,766 and PostgreSQL's 65,535: 23 person
+ * columns × 1,000 rows = 23,000.
+ */
+const MAX_PARAMS = 23_000;
+
+export const PERSON_COLUMNS = [
+  'id',
+  'name',
+  'name_initials',
+  'id_number_cipher',
+  'id_number_index',
+  'gender',
+  'birth_date',
+  'ethnicity',
+  'political_status',
+  'education',
+  'household_type',
+  'household_region',
+  'phone_cipher',
+  'phone_index',
+  'bank_card_cipher',
+  'bank_card_index',
+  'employment_type',
+  'new_form_group',
+  'work_unit_id',
+  'work_unit_name',
+  'real_name_verified',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof PersonTable)[];
+
+export const MEMBERSHIP_COLUMNS = [
+  'id',
+  'person_id',
+  'id_number_index',
+  'org_id',
+  'org_path',
+  'province_root',
+  'status',
+  'started_on',
+  'ended_on',
+  'end_reason',
+  'member_number',
+  'card_number',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof MembershipTable)[];
+
+const PROBLEM_COLUMNS = [
+  'job_id',
+  'row_number',
+  'cells',
+  'problems',
+] as const satisfies readonly (keyof ImportProblemTable)[];
+
+type Value = string | number | null;
+
+const statementCache = new Map<string, string>();
+
+/** `insert into t (a, b) values (?, ?), (?, ?)`, or `$1, $2 …` on PostgreSQL; cached per shape. */
+function insertSql(dialect: DialectName, table: string, columns: readonly string[], rows: number): string {
+  const key = `${dialect}|${table}|${columns.length}|${rows}`;
+  let text = statementCache.get(key);
+  if (text) return text;
+  const groups: string[] = [];
+  let n = 0;
+  for (let r = 0; r < rows; r++) {
+    const marks: string[] = [];
+    for (let c = 0; c < columns.length; c++) marks.push(dialect === 'postgres' ? `$${++n}` : '?');
+    groups.push(`(${marks.join(', ')})`);
+  }
+  text = `insert into ${table} (${columns.join(', ')}) values ${groups.join(', ')}`;
+  if (statementCache.size > 64) statementCache.clear();
+  statementCache.set(key, text);
+  return text;
+}
+
+/** PostgreSQL types of the bulk-inserted columns that are not `text` (see the migrations). */
+const PG_TYPES: Record<string, string> = {
+  real_name_verified: 'integer',
+  row_number: 'integer',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+};
+
+/**
+ * `insert into t (a, b) select * from unnest($1::text[], $2::integer[])`: one array parameter
+ * per column whatever the row count, so PostgreSQL parses and plans one short statement per
+ * chunk instead of binding tens of thousands of parameters.
+ */
+function unnestSql(table: string, columns: readonly string[]): string {
+  const key = `unnest|${table}|${columns.join(',')}`;
+  let text = statementCache.get(key);
+  if (text) return text;
+  const arrays = columns.map((c, i) => `$${i + 1}::${PG_TYPES[c] ?? 'text'}[]`);
+  text = `insert into ${table} (${columns.join(', ')}) select * from unnest(${arrays.join(', ')})`;
+  statementCache.set(key, text);
+  return text;
+}
+
+/** Insert rows (objects with at least `columns`) in as few statements as the engine allows. */
+async function insertBulk<T extends object>(
+  q: Q,
+  dialect: DialectName,
+  table: string,
+  columns: readonly (keyof T & string)[],
+  rows: readonly T[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (dialect === 'postgres') {
+    const arrays = columns.map(() => new Array<Value>(rows.length));
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      for (let c = 0; c < columns.length; c++) arrays[c]![r] = row[columns[c]!] as Value;
+    }
+    await q.executeQuery(CompiledQuery.raw(unnestSql(table, columns), arrays));
+    return;
+  }
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const part = rows.slice(start, start + perStatement);
+    const params: Value[] = new Array<Value>(part.length * columns.length);
+    let i = 0;
+    for (const row of part) for (const c of columns) params[i++] = row[c] as Value;
+    await q.executeQuery(CompiledQuery.raw(insertSql(dialect, table, columns, part.length), params));
+  }
+}
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+export interface OpenMembershipHit {
+  id_number_index: string;
+  org_id: string;
+  org_path: string;
+  org_name: string;
+}
+
+export interface PersonHit {
+  id: string;
+  id_number_index: string;
+  phone_index: string | null;
+}
+
+export const importsRepository = {
+  insertPersons: (q: Q, dialect: DialectName, rows: readonly PersonTable[]) =>
+    insertBulk(q, dialect, 'person', PERSON_COLUMNS, rows),
+
+  insertMemberships: (q: Q, dialect: DialectName, rows: readonly MembershipTable[]) =>
+    insertBulk(q, dialect, 'membership', MEMBERSHIP_COLUMNS, rows),
+
+  insertProblems: (q: Q, dialect: DialectName, rows: readonly ImportProblemTable[]) =>
+    insertBulk(q, dialect, 'import_problem', PROBLEM_COLUMNS, rows),
+
+  /** Open memberships of these ID number blind indexes, with their unions' names and paths. */
+  async openMembershipsByIdIndex(q: Q, indexes: readonly string[]): Promise<OpenMembershipHit[]> {
+    const out: OpenMembershipHit[] = [];
+    for (const part of chunks(indexes, LOOKUP_CHUNK)) {
+      out.push(
+        ...(await q
+          .selectFrom('membership')
+          .innerJoin('organization', 'organization.id', 'membership.org_id')
+          .select([
+            'membership.id_number_index',
+            'membership.org_id',
+            'membership.org_path',
+            'organization.name as org_name',
+          ])
+          .where('membership.id_number_index', 'in', part)
+          .where('membership.ended_on', 'is', null)
+          .execute()),
+      );
+    }
+    return out;
+  },
+
+  /** Persons on record with one of these ID number indexes (whole rows: a rejoin updates them). */
+  async personsByIdIndex(q: Q, indexes: readonly string[]): Promise<PersonTable[]> {
+    const out: PersonTable[] = [];
+    for (const part of chunks(indexes, LOOKUP_CHUNK)) {
+      out.push(...(await q.selectFrom('person').selectAll().where('id_number_index', 'in', part).execute()));
+    }
+    return out;
+  },
+
+  /** Persons holding one of these phone indexes. */
+  async personsByPhoneIndex(q: Q, indexes: readonly string[]): Promise<PersonHit[]> {
+    const out: PersonHit[] = [];
+    for (const part of chunks(indexes, LOOKUP_CHUNK)) {
+      out.push(
+        ...(await q
+          .selectFrom('person')
+          .select(['id', 'id_number_index', 'phone_index'])
+          .where('phone_index', 'in', part)
+          .execute()),
+      );
+    }
+    return out;
+  },
+
+  /** Which of these member numbers an open membership holds. */
+  async memberNumbersInUse(q: Q, numbers: readonly string[]): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const part of chunks(numbers, LOOKUP_CHUNK)) {
+      const rows = await q
+        .selectFrom('membership')
+        .select('member_number')
+        .where('member_number', 'in', part)
+        .where('ended_on', 'is', null)
+        .execute();
+      for (const r of rows) if (r.member_number) used.add(r.member_number);
+    }
+    return used;
+  },
+
+  async updatePerson(q: Q, id: string, set: Partial<PersonTable>): Promise<void> {
+    await q.updateTable('person').set(set).where('id', '=', id).execute();
+  },
+
+  /** Problems of a job in row order, a page at a time (the error report streams them). */
+  async problemsAfter(q: Q, jobId: string, afterRow: number, limit: number): Promise<ImportProblemTable[]> {
+    return q
+      .selectFrom('import_problem')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .where('row_number', '>', afterRow)
+      .orderBy('row_number')
+      .limit(limit)
+      .execute();
+  },
+};

@@ -1,0 +1,412 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  type MemberImportResult,
+  type RosterField,
+  type RosterProblem,
+  type RosterProblemCode,
+  type RosterProblemParams,
+  ROSTER_FIELD_LABELS,
+  rosterProblemMessage,
+  type RosterRow,
+} from '@zhgh/contracts';
+import type { Kysely } from 'kysely';
+import { covers } from '../../core/access/scope.ts';
+import type { Actor, RequestContext } from '../../core/actor.ts';
+import { AppError } from '../../core/app-error.ts';
+import type { CoreDeps } from '../../core/deps.ts';
+import { newId } from '../../core/ids.ts';
+import type { JobContext } from '../../core/jobs/jobs.ts';
+import { lockShared } from '../../db/dialect.ts';
+import type { ImportProblemTable, MembershipTable, PersonTable } from '../../db/schema.ts';
+import { checkUnionAcceptsMembers, formatMemberNumber, nameInitials } from '../members/members.policy.ts';
+import { membersRepository } from '../members/members.repository.ts';
+import { PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
+import { orgsRepository } from '../orgs/orgs.repository.ts';
+import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
+import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
+import type { FileKind } from './file-check.ts';
+import type { HeaderMapping, MappingOverride } from './header-mapping.ts';
+import { importsRepository as repo } from './imports.repository.ts';
+import { openRosterFile, scanRoster } from './imports.service.ts';
+import type { RowOutcome } from './roster-rows.ts';
+
+/**
+ * The roster import's write path, run as the job `member.import`. The file is read again
+ * from the start on every run (the in-file duplicate checks need every earlier row), rows
+ * up to the checkpoint are skipped, and the rest are written in chunks: each chunk is one
+ * transaction holding its persons, memberships, counter deltas, problems, audit event and
+ * the job's checkpoint, so a failure leaves nothing half-written and a resume continues
+ * exactly after the last committed chunk.
+ */
+
+export const MEMBER_IMPORT_JOB = 'member.import';
+
+export interface MemberImportPayload {
+  orgId: string;
+  /** Where the uploaded file is kept until the job has succeeded. */
+  file: string;
+  /** The name the uploader gave the file, for the error report's name. */
+  fileName: string;
+  format: FileKind;
+  override: MappingOverride | null;
+  /** The import's "today" (Beijing), fixed at upload so a resume judges rows the same way. */
+  today: string;
+  /** Header of the file as uploaded: the error report repeats it. */
+  headers: string[];
+  /** The importer, who the audit events name. */
+  actor: Actor;
+  /** The importer's member.read scope at upload: the unions a duplicate may be named by. */
+  readScope: string[];
+  /** Data rows expected, counted or estimated at upload (see `estimateRows`). */
+  estimate: number;
+}
+
+export interface MemberImportCheckpoint {
+  /** Last file row handled by a committed chunk. */
+  lastRow: number;
+  tally: MemberImportResult;
+  /** Rows in all, or the estimate (see `estimateRows`). */
+  total: number;
+}
+
+/** Import files live under DATA_DIR/imports/<jobId>/, kept for a resume until the job succeeds. */
+export function importDir(dataDir: string, jobId: string): string {
+  return path.join(dataDir, 'imports', jobId);
+}
+
+/** Bytes per data row of an xlsx sheet's XML, for the progress estimate (about 17 text cells). */
+const XLSX_BYTES_PER_ROW = 900;
+
+/**
+ * The progress total before the rows are read: a CSV's line breaks are counted (a fast byte
+ * scan, exact but for blank and multi-line rows), an xlsx's row count is estimated from the
+ * uncompressed size of its largest worksheet. The total is corrected as rows are read.
+ */
+export async function estimateRows(file: string, format: FileKind, sheetBytes: number | null): Promise<number> {
+  if (format === 'xlsx') return Math.max(1, Math.round((sheetBytes ?? 0) / XLSX_BYTES_PER_ROW));
+  let lines = 0;
+  let last = 0x0a;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
+    if (chunk.length > 0) last = chunk[chunk.length - 1]!;
+  }
+  if (last !== 0x0a) lines++;
+  // Minus the header; UTF-16 files have a 0x0a in each line break too.
+  return Math.max(0, lines - 1);
+}
+
+const emptyTally = (): MemberImportResult => ({
+  rowsRead: 0,
+  created: 0,
+  alreadyMembers: 0,
+  rowsWithProblems: 0,
+  problemsByCode: {},
+});
+
+/** A good row, keyed for the checks against the database. */
+interface Candidate {
+  outcome: RowOutcome;
+  row: RosterRow;
+  idIndex: string;
+  phoneIndex: string | null;
+}
+
+export function createMemberImportHandler(deps: CoreDeps) {
+  const { write, dialect, cipher, blind, config } = deps;
+  const C = PERSON_FIELD_CONTEXTS;
+  // Pinyin initials cost more than the rest of a row's fields together, and rosters repeat
+  // names (王伟, 张敏 …): a bounded cache per import run.
+  const initialsCache = new Map<string, string>();
+  const initialsOf = (name: string): string => {
+    let v = initialsCache.get(name);
+    if (v === undefined) {
+      if (initialsCache.size >= 100_000) initialsCache.clear();
+      v = nameInitials(name);
+      initialsCache.set(name, v);
+    }
+    return v;
+  };
+
+  return async function memberImport(
+    job: JobContext<MemberImportPayload, MemberImportCheckpoint>,
+  ): Promise<MemberImportResult> {
+    const p = job.payload;
+    const ctx: RequestContext = { actor: p.actor, requestId: null };
+    const readScope = { permission: 'member.read', paths: p.readScope };
+    const tally = job.resumeFrom?.tally ?? emptyTally();
+    let lastRow = job.resumeFrom?.lastRow ?? 0;
+    const chunkRows = config.IMPORT_CHUNK_ROWS;
+
+    if (!fs.existsSync(p.file)) throw new Error(`import file ${p.file} is gone`);
+    let total = job.resumeFrom?.total ?? p.estimate;
+    await job.progress(tally.rowsRead, total);
+
+    const source = await openRosterFile(p.file, { kind: p.format, size: 0 });
+    try {
+      const scan = await scanRoster(source.rows, { today: p.today, ...(p.override ? { override: p.override } : {}) });
+      const mapping = scan.mapping;
+      let chunk: RowOutcome[] = [];
+      // The chunk being written while the next one is read and validated: on PostgreSQL the
+      // write mostly waits for the server, and that wait is the next chunk's parsing time.
+      // One write at a time, in order, so checkpoints and the tally still follow the file.
+      let writing: Promise<number> | null = null;
+      const settle = async () => {
+        if (writing) lastRow = await writing;
+        writing = null;
+      };
+      const startWrite = (rows: RowOutcome[]) => {
+        writing = writeChunk(rows, mapping);
+        // Awaited by the next `settle`; until then a failure must not count as unhandled.
+        writing.catch(() => undefined);
+      };
+      await job.throwIfCancelled();
+      try {
+        for await (const outcome of scan.outcomes) {
+          // Rows of committed chunks are validated again (for in-file duplicates) but not written.
+          if (outcome.rowNumber <= lastRow) continue;
+          chunk.push(outcome);
+          if (chunk.length >= chunkRows) {
+            await settle();
+            await job.throwIfCancelled();
+            startWrite(chunk);
+            chunk = [];
+          }
+        }
+        await settle();
+        if (chunk.length > 0) lastRow = await writeChunk(chunk, mapping);
+      } finally {
+        // Never leave a write running behind a failed read.
+        await (writing as Promise<number> | null)?.catch(() => undefined);
+      }
+    } finally {
+      await source.rows.return(undefined);
+      source.close();
+    }
+    await job.progress(tally.rowsRead, tally.rowsRead);
+    // The job is done: nothing will resume it, so the upload goes.
+    await fs.promises.rm(path.dirname(p.file), { recursive: true, force: true });
+    return tally;
+
+    /** Write one chunk in one transaction; returns the last row it covered. */
+    async function writeChunk(outcomes: RowOutcome[], mapping: HeaderMapping): Promise<number> {
+      const first = outcomes[0]!.rowNumber;
+      const last = outcomes[outcomes.length - 1]!.rowNumber;
+      const candidates: Candidate[] = [];
+      for (const o of outcomes) {
+        if (!o.row) continue;
+        candidates.push({
+          outcome: o,
+          row: o.row,
+          idIndex: blind.index(o.row.idNumber, C.idNumber),
+          phoneIndex: o.row.phone ? blind.index(o.row.phone, C.phone) : null,
+        });
+      }
+      const next = { ...tally, problemsByCode: { ...tally.problemsByCode } };
+      next.rowsRead += outcomes.length;
+
+      await write(ctx, async (s) => {
+        const trx = s.trx;
+        // Organizations do not move while members are placed under their paths.
+        await lockShared(trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+        const union = await orgsRepository.findById(trx, p.orgId);
+        if (!union) throw AppError.notFound('the union of the import is gone');
+        checkUnionAcceptsMembers(union);
+
+        const idIndexes = candidates.map((c) => c.idIndex);
+        const phoneIndexes = candidates.flatMap((c) => (c.phoneIndex ? [c.phoneIndex] : []));
+        const givenNumbers = candidates.flatMap((c) => (c.row.memberNumber ? [c.row.memberNumber] : []));
+        const [open, persons, phoneHolders, numbersInUse] = [
+          await repo.openMembershipsByIdIndex(trx, idIndexes),
+          await repo.personsByIdIndex(trx, idIndexes),
+          await repo.personsByPhoneIndex(trx, phoneIndexes),
+          await repo.memberNumbersInUse(trx, givenNumbers),
+        ];
+        const openByIndex = new Map(open.map((m) => [m.id_number_index, m]));
+        const personByIndex = new Map(persons.map((x) => [x.id_number_index, x]));
+        const phoneHolder = new Map(phoneHolders.map((x) => [x.phone_index!, x]));
+
+        // Problems found against the database, by row.
+        const extra = new Map<number, RosterProblem[]>();
+        const report = (
+          o: RowOutcome,
+          field: RosterField,
+          code: RosterProblemCode,
+          params: RosterProblemParams = {},
+        ) => {
+          const index = mapping.columnOf[field];
+          const column = index === undefined ? null : mapping.headers[index] || ROSTER_FIELD_LABELS[field].zh;
+          const list = extra.get(o.rowNumber) ?? [];
+          list.push({
+            row: o.rowNumber,
+            column,
+            field,
+            code,
+            message: rosterProblemMessage(code, { column: column ?? ROSTER_FIELD_LABELS[field].zh, ...params }),
+          });
+          extra.set(o.rowNumber, list);
+        };
+
+        const accepted: Candidate[] = [];
+        const numbersInChunk = new Map<string, number>();
+        for (const c of candidates) {
+          const held = openByIndex.get(c.idIndex);
+          if (held && held.org_id === union.id) {
+            // Already a member here: importing the same roster twice changes nothing.
+            next.alreadyMembers++;
+            continue;
+          }
+          if (held) {
+            report(c.outcome, 'idNumber', 'duplicate_in_database', {
+              ...(covers(readScope, held.org_path) ? { orgName: held.org_name } : {}),
+            });
+          }
+          if (c.phoneIndex) {
+            const holder = phoneHolder.get(c.phoneIndex);
+            if (holder && holder.id_number_index !== c.idIndex) report(c.outcome, 'phone', 'phone_taken');
+          }
+          const number = c.row.memberNumber;
+          if (number) {
+            const earlier = numbersInChunk.get(number);
+            if (numbersInUse.has(number)) report(c.outcome, 'memberNumber', 'member_number_taken');
+            else if (earlier !== undefined) {
+              report(c.outcome, 'memberNumber', 'duplicate_member_number', { otherRow: earlier });
+            } else numbersInChunk.set(number, c.outcome.rowNumber);
+          }
+          if (!extra.has(c.outcome.rowNumber)) accepted.push(c);
+        }
+
+        // Member numbers for rows without one: a range of this year's sequence, skipping any
+        // number an earlier system issued that is still held (or given in this chunk).
+        const needNumbers = accepted.filter((c) => !c.row.memberNumber);
+        const generated: string[] = [];
+        const year = Number(p.today.slice(0, 4));
+        while (generated.length < needNumbers.length) {
+          const want = needNumbers.length - generated.length;
+          const start = await membersRepository.drawMemberNumbers(trx, year, want);
+          const drawn = Array.from({ length: want }, (_, i) => formatMemberNumber(year, start + i));
+          const taken = await repo.memberNumbersInUse(trx, drawn);
+          for (const n of drawn) if (!taken.has(n) && !numbersInChunk.has(n)) generated.push(n);
+        }
+
+        const now = new Date().toISOString();
+        const newPersons: PersonTable[] = [];
+        const memberships: MembershipTable[] = [];
+        const deltas = new CounterDeltas();
+        const personIds: string[] = [];
+        let rejoined = 0;
+        let g = 0;
+        for (const c of accepted) {
+          const r = c.row;
+          const existing = personByIndex.get(c.idIndex);
+          const person: PersonTable = {
+            id: existing?.id ?? newId(),
+            name: r.name,
+            name_initials: initialsOf(r.name),
+            id_number_cipher: existing?.id_number_cipher ?? cipher.encrypt(r.idNumber, C.idNumber),
+            id_number_index: c.idIndex,
+            gender: r.gender,
+            birth_date: r.birthDate,
+            ethnicity: r.ethnicity,
+            political_status: r.politicalStatus,
+            education: r.education,
+            household_type: r.householdType,
+            household_region: r.householdRegion,
+            // A rejoining person keeps a phone or card on record unless the roster gives new ones.
+            phone_cipher: r.phone ? cipher.encrypt(r.phone, C.phone) : (existing?.phone_cipher ?? null),
+            phone_index: c.phoneIndex ?? existing?.phone_index ?? null,
+            bank_card_cipher: r.bankCard
+              ? cipher.encrypt(r.bankCard, C.bankCard)
+              : (existing?.bank_card_cipher ?? null),
+            bank_card_index: r.bankCard ? blind.index(r.bankCard, C.bankCard) : (existing?.bank_card_index ?? null),
+            employment_type: r.employmentType,
+            new_form_group: r.newFormGroup,
+            work_unit_id: null,
+            work_unit_name: r.workUnitName,
+            // A verification holds for the name it checked.
+            real_name_verified: existing && existing.name === r.name ? existing.real_name_verified : 0,
+            created_at: existing?.created_at ?? now,
+            updated_at: now,
+          };
+          if (existing) {
+            // Rare (a person coming back after leaving a union): one update each.
+            await repo.updatePerson(trx, person.id, person);
+            rejoined++;
+          } else newPersons.push(person);
+          memberships.push({
+            id: newId(),
+            person_id: person.id,
+            id_number_index: c.idIndex,
+            org_id: union.id,
+            org_path: union.path,
+            province_root: union.province_root,
+            status: 'active',
+            started_on: r.joinDate ?? p.today,
+            ended_on: null,
+            end_reason: null,
+            member_number: r.memberNumber ?? generated[g++]!,
+            card_number: r.cardNumber,
+            created_at: now,
+            updated_at: now,
+          });
+          deltas.member(union.path, person, 'active', 1);
+          personIds.push(person.id);
+        }
+        await repo.insertPersons(trx, dialect, newPersons);
+        await repo.insertMemberships(trx, dialect, memberships);
+        await applyCounterDeltas(trx, dialect, deltas);
+
+        // Rows that will not be imported, with their cells as read and every reason.
+        const problems: ImportProblemTable[] = [];
+        for (const o of outcomes) {
+          const all = o.problems.length > 0 ? o.problems : (extra.get(o.rowNumber) ?? []);
+          // A row with no problem and no typed row lacks a required column altogether.
+          if (all.length === 0 && o.row) continue;
+          const listed = all.length > 0 ? all : missingColumns(o, mapping);
+          problems.push({
+            job_id: job.id,
+            row_number: o.rowNumber,
+            cells: JSON.stringify(o.cells),
+            problems: JSON.stringify(listed),
+          });
+          next.rowsWithProblems++;
+          for (const pr of listed) next.problemsByCode[pr.code] = (next.problemsByCode[pr.code] ?? 0) + 1;
+        }
+        await repo.insertProblems(trx, dialect, problems);
+        next.created += memberships.length;
+
+        await s.audit({
+          action: 'member.import',
+          subjectType: 'job',
+          subjectId: job.id,
+          orgPath: union.path,
+          changes: [
+            { field: 'rows', to: `${first}-${last}` },
+            { field: 'created', to: memberships.length },
+            { field: 'rejoined', to: rejoined },
+            { field: 'alreadyMembers', to: next.alreadyMembers - tally.alreadyMembers },
+            { field: 'rowsWithProblems', to: problems.length },
+            { field: 'personIds', to: personIds },
+          ],
+        });
+        const newTotal = Math.max(total, next.rowsRead);
+        await job.checkpointIn(trx, { lastRow: last, tally: next, total: newTotal }, next.rowsRead, newTotal);
+      });
+      // Only a committed chunk moves the tally on.
+      Object.assign(tally, next);
+      total = Math.max(total, next.rowsRead);
+      return last;
+    }
+  };
+}
+
+/** The problems of a row whose required column is missing from the file altogether. */
+function missingColumns(o: RowOutcome, mapping: HeaderMapping): RosterProblem[] {
+  return mapping.missingRequired.map((field) => ({
+    row: o.rowNumber,
+    column: null,
+    field,
+    code: 'required' as const,
+    message: rosterProblemMessage('required', { column: ROSTER_FIELD_LABELS[field].zh }),
+  }));
+}
