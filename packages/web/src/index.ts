@@ -11,6 +11,11 @@ export {
 } from './api.ts';
 export { setDocumentTitle } from './browser.ts';
 export {
+  createMobileEnd,
+  type SessionStatus as MobileSessionStatus,
+  type SessionView as MobileSessionView,
+} from './mobile-session.ts';
+export {
   type AppI18n,
   createI18nFor,
   DEFAULT_LOCALE,
