@@ -11,7 +11,7 @@ import {
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
-import { maskBankCard, maskIdNumber, maskPhone } from '../src/core/crypto/mask.ts';
+import { maskBankCard, maskIdNumber, maskName, maskPhone } from '../src/core/crypto/mask.ts';
 import { newId } from '../src/core/ids.ts';
 import type { MembershipTable, OrganizationTable, PersonTable } from '../src/db/schema.ts';
 import { SESSION_COOKIE } from '../src/modules/auth/auth.service.ts';
@@ -246,8 +246,8 @@ describe('POST /api/exports/members', () => {
     const body = rows.slice(1);
     expect(body).toHaveLength(home.length);
     // Subtree only: the sibling county's member is absent.
-    expect(body.map((r) => r[col('name')])).not.toContain('周邻居');
-    const wang = body.find((r) => r[col('name')] === '王小明')!;
+    expect(body.map((r) => r[col('name')])).not.toContain(maskName('周邻居'));
+    const wang = body.find((r) => r[col('name')] === maskName('王小明'))!;
     expect(wang[col('idNumber')]).toBe(maskIdNumber(home[0]!.idNumber));
     expect(wang[col('phone')]).toBe(maskPhone(home[0]!.phone!));
     expect(wang[col('bankCard')]).toBe(maskBankCard(BANK_CARD));
@@ -259,7 +259,7 @@ describe('POST /api/exports/members', () => {
     expect(wang[col('joinDate')]).toBe('2024-03-01');
     expect(wang.at(-2)).toBe(union.name);
     expect(wang.at(-1)).toBe('正常');
-    const sun = body.find((r) => r[col('name')] === '孙八')!;
+    const sun = body.find((r) => r[col('name')] === maskName('孙八'))!;
     expect(sun[col('newFormGroup')]).toBe('外卖送餐员');
     // Formula injection: every risky cell starts with an apostrophe.
     const units = body.map((r) => r[col('workUnitName')]);
@@ -309,14 +309,14 @@ describe('POST /api/exports/members', () => {
       q: home[0]!.idNumber,
     });
     const rows = parseCsv((await download(exporter, id)).bytes.toString('utf8').slice(1));
-    expect(rows.slice(1).map((r) => r[col('name')])).toEqual(['王小明']);
+    expect(rows.slice(1).map((r) => r[col('name')])).toEqual([maskName('王小明')]);
     const byType = await exported(exporter, '/api/exports/members', {
       orgId: tree.county.id,
       format: 'csv',
       employmentType: 'new_form',
     });
     const typed = parseCsv((await download(exporter, byType)).bytes.toString('utf8').slice(1));
-    expect(typed.slice(1).map((r) => r[col('name')])).toEqual(['孙八']);
+    expect(typed.slice(1).map((r) => r[col('name')])).toEqual([maskName('孙八')]);
     // The job's payload holds no plaintext ID number.
     const job = await t.database.db.selectFrom('job').select('payload').where('id', '=', id).executeTakeFirstOrThrow();
     expect(job.payload).not.toContain(home[0]!.idNumber);

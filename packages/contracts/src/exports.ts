@@ -9,7 +9,7 @@ import { defineRoute, fileAnswer } from './route.ts';
  * Exports (导出): a subtree's members or unions as an xlsx workbook or a CSV file. An export
  * runs as a job (rosters reach millions of rows); the request answers at once with the job,
  * and the file is downloaded from `file` once the job has succeeded, by the user who asked
- * for it only. ID numbers, phones and bank cards are masked unless the export was asked as
+ * for it only. Names, ID numbers, phones and bank cards are masked unless the export was asked as
  * sensitive by someone holding member.exportSensitive there. Request, completion and every
  * download are audit events.
  */
@@ -55,7 +55,7 @@ export const memberExportBody = z.strictObject({
     .boolean()
     .default(false)
     .describe(
-      'Export ID numbers, phones, bank cards and birth dates in full; needs member.exportSensitive covering orgId',
+      'Export names, ID numbers, phones, bank cards and birth dates in full; needs member.exportSensitive covering orgId',
     ),
   status: z
     .enum(['active', 'retained', 'open'])

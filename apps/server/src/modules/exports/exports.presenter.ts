@@ -16,7 +16,7 @@ import {
   UNION_EXPORT_COLUMNS,
 } from '@zhgh/contracts';
 import { localDate } from '../../core/calendar.ts';
-import { maskBankCard, maskIdNumber, maskPhone } from '../../core/crypto/mask.ts';
+import { maskBankCard, maskIdNumber, maskName, maskPhone } from '../../core/crypto/mask.ts';
 import { LEVEL_ZH, TYPE_ZH } from '../orgs/orgs.policy.ts';
 import { regionsRepository } from '../regions/regions.repository.ts';
 import type { ExportCell, ExportColumn } from './export-file.ts';
@@ -25,7 +25,7 @@ import type { MemberExportRow, UnionExportRow } from './exports.repository.ts';
 
 /**
  * What an export shows: each exported row as cells, code values as their Chinese labels,
- * and ID numbers, phones and bank cards masked as every response masks them unless the
+ * and names, ID numbers, phones and bank cards masked as every response masks them unless the
  * export is sensitive.
  */
 
@@ -91,7 +91,8 @@ export interface MemberSecrets {
 
 export function memberCells(row: MemberExportRow, secrets: MemberSecrets, sensitive: boolean): ExportCell[] {
   const values: Record<RosterField, string | null> = {
-    name: row.name,
+    // Masked as in every list and detail: an export must not show more than the screens do.
+    name: sensitive ? row.name : maskName(row.name),
     idNumber: sensitive ? secrets.idNumber : maskIdNumber(secrets.idNumber),
     gender: label(GENDERS, row.gender),
     birthDate: sensitive ? row.birth_date : maskBirthDate(row.birth_date),
