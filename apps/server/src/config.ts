@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { IMPORT_DEFAULT_MAX_BYTES } from '@zhgh/contracts';
 import { z } from 'zod';
 
 /**
@@ -93,18 +94,20 @@ const schema = z.object({
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   /** Where SMS goes: the local outbox file (development, tests, demo). */
   SMS_ADAPTER: z.enum(['outbox']).default('outbox'),
-  /** Largest roster file accepted for import, in bytes (100 MB). */
-  IMPORT_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(100 * 1024 * 1024),
-  /** Largest total an xlsx may unpack to, judged from its ZIP directory before unpacking (1 GB). */
+  /**
+   * Largest roster file accepted for import, in bytes (256 MB): a million-row CSV of the
+   * template's columns is about 175 MB, the same roster as xlsx about 100 MB.
+   */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(IMPORT_DEFAULT_MAX_BYTES),
+  /**
+   * Largest total an xlsx may unpack to, judged from its ZIP directory before unpacking and
+   * again while inflating (2 GB): a million-row sheet's XML alone approaches 1 GB.
+   */
   IMPORT_MAX_UNZIPPED_BYTES: z.coerce
     .number()
     .int()
     .min(1024 * 1024)
-    .default(1024 * 1024 * 1024),
+    .default(2 * 1024 * 1024 * 1024),
   /**
    * Roster rows an import job writes per transaction (and per checkpoint): large enough that
    * commits and audit events are cheap per row, small enough that a cancel is quick.

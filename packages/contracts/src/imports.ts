@@ -92,7 +92,7 @@ export const PREVIEW_SAMPLE_ROWS = 20;
 export const PREVIEW_SCAN_ROWS = 1_000;
 
 /** Default upload limit of a roster file; the server's IMPORT_MAX_BYTES may change it. */
-export const IMPORT_DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
+export const IMPORT_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 

@@ -9,7 +9,7 @@ import { AppError } from '../core/app-error.ts';
 
 /**
  * Files in and out of contract routes. An upload route's file part is streamed to a private
- * temporary folder (never held in memory: rosters reach 100 MB) under a size limit, and its
+ * temporary folder (never held in memory: rosters reach hundreds of MB) under a size limit, and its
  * text fields become the body the contract validates. A download route answers bytes with
  * the contract's content type and a Content-Disposition file name.
  */

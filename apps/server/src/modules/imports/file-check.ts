@@ -26,7 +26,7 @@ export interface ZipLimits {
 }
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = {
-  maxUnzippedBytes: 1024 * 1024 * 1024,
+  maxUnzippedBytes: 2 * 1024 * 1024 * 1024,
   maxRatio: 100,
   ratioFloorBytes: 1024 * 1024,
   maxEntries: 1_000,
