@@ -1,7 +1,7 @@
 import { type Kysely, sql, type SqlBool } from 'kysely';
 import { inScope, type Scope } from '../../core/access/scope.ts';
 import type { DB, MembershipTable, OrganizationTable, PersonTable } from '../../db/schema.ts';
-import type { MemberListFilter } from '../members/members.repository.ts';
+import { type MemberListFilter, openMembersIn } from '../members/members.repository.ts';
 
 type Q = Kysely<DB>;
 
@@ -53,31 +53,9 @@ export interface UnionExportRow {
   parent_name: string | null;
 }
 
-/** LIKE wildcards and the escape character never come from the user. */
-const likePrefix = (s: string) => `${s.replace(/[%_\\]/g, '')}%`;
-
-/** Open memberships in the scope, narrowed as the member list narrows them. */
-function membersQuery(db: Q, scope: Scope, filter: MemberListFilter) {
-  let q = db
-    .selectFrom('membership')
-    .innerJoin('person', 'person.id', 'membership.person_id')
-    .where((eb) => inScope(eb, 'membership.org_path', scope))
-    .where('membership.ended_on', 'is', null);
-  if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);
-  if (filter.employmentType) q = q.where('person.employment_type', '=', filter.employmentType);
-  if (filter.gender) q = q.where('person.gender', '=', filter.gender as PersonTable['gender']);
-  const s = filter.search;
-  if (s) {
-    if ('none' in s) q = q.where(sql<SqlBool>`1 = 0`);
-    else if ('equals' in s) q = q.where(s.column, '=', s.equals);
-    else q = q.where(s.column, 'like', likePrefix(s.prefix));
-  }
-  return q;
-}
-
 export const exportsRepository = {
   async countMembers(db: Q, scope: Scope, filter: MemberListFilter): Promise<number> {
-    const row = await membersQuery(db, scope, filter)
+    const row = await openMembersIn(db, scope, filter)
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
@@ -94,7 +72,7 @@ export const exportsRepository = {
     after: MemberCursor | null,
     limit: number,
   ): Promise<MemberExportRow[]> {
-    let q = membersQuery(db, scope, filter)
+    let q = openMembersIn(db, scope, filter)
       .innerJoin('organization', 'organization.id', 'membership.org_id')
       .leftJoin('work_unit', 'work_unit.id', 'person.work_unit_id');
     if (after) {

@@ -216,21 +216,6 @@ export const importsRepository = {
     return out;
   },
 
-  /** Which of these member numbers an open membership holds. */
-  async memberNumbersInUse(q: Q, numbers: readonly string[]): Promise<Set<string>> {
-    const used = new Set<string>();
-    for (const part of chunks(numbers, LOOKUP_CHUNK)) {
-      const rows = await q
-        .selectFrom('membership')
-        .select('member_number')
-        .where('member_number', 'in', part)
-        .where('ended_on', 'is', null)
-        .execute();
-      for (const r of rows) if (r.member_number) used.add(r.member_number);
-    }
-    return used;
-  },
-
   async updatePerson(q: Q, id: string, set: Partial<PersonTable>): Promise<void> {
     await q.updateTable('person').set(set).where('id', '=', id).execute();
   },

@@ -220,7 +220,7 @@ export function createMemberImportHandler(deps: CoreDeps) {
           await repo.openMembershipsByIdIndex(trx, idIndexes),
           await repo.personsByIdIndex(trx, idIndexes),
           await repo.personsByPhoneIndex(trx, phoneIndexes),
-          await repo.memberNumbersInUse(trx, givenNumbers),
+          await membersRepository.memberNumbersInUse(trx, givenNumbers),
         ];
         const openByIndex = new Map(open.map((m) => [m.id_number_index, m]));
         const personByIndex = new Map(persons.map((x) => [x.id_number_index, x]));
@@ -285,7 +285,7 @@ export function createMemberImportHandler(deps: CoreDeps) {
           const want = needNumbers.length - generated.length;
           const start = await membersRepository.drawMemberNumbers(trx, year, want);
           const drawn = Array.from({ length: want }, (_, i) => formatMemberNumber(year, start + i));
-          const taken = await repo.memberNumbersInUse(trx, drawn);
+          const taken = await membersRepository.memberNumbersInUse(trx, drawn);
           for (const n of drawn) if (!taken.has(n) && !numbersInChunk.has(n)) generated.push(n);
         }
 

@@ -92,6 +92,28 @@ function listBase(db: Q) {
     .innerJoin('organization', 'organization.id', 'membership.org_id');
 }
 
+/**
+ * Open memberships in `scope` joined to their persons, narrowed by the member-list filter:
+ * the one definition the list, its count and the member export share.
+ */
+export function openMembersIn(db: Q, scope: Scope, filter: MemberListFilter) {
+  let q = db
+    .selectFrom('membership')
+    .innerJoin('person', 'person.id', 'membership.person_id')
+    .where((eb) => inScope(eb, 'membership.org_path', scope))
+    .where('membership.ended_on', 'is', null);
+  if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);
+  if (filter.employmentType) q = q.where('person.employment_type', '=', filter.employmentType);
+  if (filter.gender) q = q.where('person.gender', '=', filter.gender as PersonTable['gender']);
+  const s = filter.search;
+  if (s) {
+    if ('none' in s) q = q.where(sql<boolean>`1 = 0`);
+    else if ('equals' in s) q = q.where(s.column, '=', s.equals);
+    else q = q.where(s.column, '>=', s.prefix).where(s.column, '<', prefixEnd(s.prefix));
+  }
+  return q;
+}
+
 export const membersRepository = {
   async findPersonById(db: Q, id: string): Promise<PersonTable | undefined> {
     return db.selectFrom('person').selectAll().where('id', '=', id).executeTakeFirst();
@@ -225,18 +247,7 @@ export const membersRepository = {
     filter: MemberListFilter,
     page: { limit: number; offset: number },
   ): Promise<{ rows: MemberListRow[]; total: number }> {
-    let q = listBase(db)
-      .where((eb) => inScope(eb, 'membership.org_path', scope))
-      .where('membership.ended_on', 'is', null);
-    if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);
-    if (filter.employmentType) q = q.where('person.employment_type', '=', filter.employmentType);
-    if (filter.gender) q = q.where('person.gender', '=', filter.gender as PersonTable['gender']);
-    const s = filter.search;
-    if (s) {
-      if ('none' in s) q = q.where(sql<boolean>`1 = 0`);
-      else if ('equals' in s) q = q.where(s.column, '=', s.equals);
-      else q = q.where(s.column, '>=', s.prefix).where(s.column, '<', prefixEnd(s.prefix));
-    }
+    const q = openMembersIn(db, scope, filter).innerJoin('organization', 'organization.id', 'membership.org_id');
     const rows = await q
       .select(listColumns)
       .orderBy('person.name_initials')
