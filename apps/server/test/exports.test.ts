@@ -585,6 +585,8 @@ async function insertMembers(org: OrganizationTable, count: number): Promise<voi
       org_id: org.id,
       org_path: org.path,
       province_root: org.province_root,
+      name,
+      name_initials: nameInitials(name),
       status: 'active',
       started_on: '2025-01-01',
       ended_on: null,

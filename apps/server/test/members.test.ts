@@ -82,7 +82,7 @@ type Row = {
   endedOn: string | null;
   memberNumber: string | null;
 };
-type Page = { items: Row[]; total: number; page: number; pageSize: number };
+type Page = { items: Row[]; total: number; totalCapped?: boolean; page: number; pageSize: number };
 type ErrorBody = { error: { code: string; fields?: { field: string; message: { 'zh-CN': string; en: string } }[] } };
 
 function url(route: RouteContract, params: Record<string, string> = {}, query?: Record<string, string>): string {
@@ -771,6 +771,19 @@ describe(`${memberRoutes.update.id} (PATCH /api/members/:id)`, () => {
     expect(renamed.json<Detail>()).toMatchObject({ name: '王*明', realNameVerified: false });
     const found = await call(cadreA, memberRoutes.list, { query: { q: 'wxm', orgId: union.id, pageSize: '200' } });
     expect(found.json<Page>().items.map((r) => r.id)).toContain(m.person.id);
+    // Search reads the copies on the memberships (migration 0008): the old name finds nobody.
+    const byName = async (q: string) =>
+      (await call(cadreA, memberRoutes.list, { query: { q, orgId: union.id, pageSize: '200' } }))
+        .json<Page>()
+        .items.map((r) => r.id);
+    expect(await byName('王晓')).toContain(m.person.id);
+    expect(await byName(m.person.name)).not.toContain(m.person.id);
+    const copies = await app.core.db
+      .selectFrom('membership')
+      .select(['name', 'name_initials'])
+      .where('person_id', '=', m.person.id)
+      .execute();
+    expect(copies).toEqual([{ name: '王晓明', name_initials: 'wxm' }]);
   });
 });
 
@@ -1033,6 +1046,8 @@ describe('members repository (bulk registration)', () => {
         org_id: org.id,
         org_path: org.path,
         province_root: org.province_root,
+        name: person.name,
+        name_initials: person.name_initials,
         status: 'active',
         started_on: '2024-01-01',
         ended_on: null,
@@ -1072,6 +1087,37 @@ describe('members repository (bulk registration)', () => {
     expect([...numbers]).toEqual([formatMemberNumber(2031, 1)]);
     const listed = await call(cadreA, memberRoutes.list, { query: { orgId: org.id, pageSize: '1' } });
     expect(listed.json<Page>().total).toBe(persons.length);
+  });
+
+  it('a name or initials search counts up to 10,000 and says there are more; a narrower one is exact', async () => {
+    const org = await makeOrg(app, { parent: tree.county, type: 'grassroots' });
+    const { persons, memberships } = rows(org, 10_005);
+    await app.core.write(sys, async (s) => {
+      await membersRepository.insertMany(s.trx, persons, memberships);
+      await s.audit({ action: 'member.import', subjectType: 'organization', subjectId: org.id, orgPath: org.path });
+    });
+    const search = async (query: Record<string, string>) =>
+      (await call(cadreA, memberRoutes.list, { query: { orgId: org.id, ...query } })).json<Page>();
+    for (const q of ['批量', 'pl']) {
+      const page = await search({ q });
+      expect(page, q).toMatchObject({ total: 10_000, totalCapped: true });
+      expect(page.items).toHaveLength(20);
+    }
+    // A filter on the person (the joined path) is capped the same way.
+    expect(await search({ q: '批量', employmentType: 'migrant' })).toMatchObject({ total: 10_000, totalCapped: true });
+    expect(await search({ q: '批量', gender: 'female' })).toMatchObject({ total: 0, totalCapped: false });
+    // 批量1, 批量10–19, 批量100–199, 批量1000–1999, 批量10000–10004; by name.
+    const narrow = await search({ q: '批量1', pageSize: '3' });
+    expect(narrow).toMatchObject({ total: 1 + 10 + 100 + 1_000 + 5, totalCapped: false });
+    expect(narrow.items.map((r) => r.id)).toEqual(
+      [...persons]
+        .filter((p) => p.name.startsWith('批量1'))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1))
+        .slice(0, 3)
+        .map((p) => p.id),
+    );
+    // An unsearched list is counted exactly.
+    expect(await search({ pageSize: '1' })).toMatchObject({ total: 10_005, totalCapped: false });
   });
 
   it('a duplicate anywhere in the batch rolls back the whole batch', async () => {

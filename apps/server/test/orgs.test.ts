@@ -155,6 +155,8 @@ async function addMember(org: OrganizationTable, status: 'active' | 'retained' =
     org_id: org.id,
     org_path: org.path,
     province_root: org.province_root,
+    name: '张三',
+    name_initials: 'zs',
     status,
     started_on: '2020-03-01',
     ended_on: null,
@@ -593,6 +595,8 @@ describe(`${orgRoutes.move.id} (POST /api/orgs/:id/move)`, () => {
       role_grant: 1,
       job: 1,
       totp_recovery: 1,
+      ledger_account: 0,
+      payout_batch: 0,
     });
     // History is not rewritten: the union's creation stays filed under its old path.
     const [created] = await auditOf('org.create', union.id);

@@ -83,6 +83,8 @@ async function insert(orgs: OrganizationTable[], members: Seed[], units: UnitSee
         org_id: org.id,
         org_path: org.path,
         province_root: org.province_root,
+        name: '测试',
+        name_initials: 'cs',
         status: m.status,
         started_on: '2020-01-01',
         ended_on: closed ? '2025-01-01' : null,

@@ -217,7 +217,11 @@ export const memberRoutes = {
           'An 18- or 15-character ID number or an 11-digit phone (exact match), else a name prefix (张) or pinyin initials (zs)',
         ),
     }),
-    output: pageOf(memberRowOutput),
+    output: pageOf(memberRowOutput).extend({
+      totalCapped: z
+        .boolean()
+        .describe('A name or initials search counts at most 10,000 hits: true when there are more than `total`'),
+    }),
     errors: ['NOT_FOUND'],
   }),
   get: defineRoute({

@@ -415,6 +415,7 @@ const en: ConsoleMessages = {
     joinedOn: 'Joined',
     joinDate: 'Join date',
     memberNumber: 'Member number',
+    totalCapped: 'More than {n}: type more of the name to narrow it',
     memberNumberHint: 'If one was issued before; generated otherwise',
     cardNumber: 'Card number',
     verified: 'Verified',

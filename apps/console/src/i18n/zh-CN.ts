@@ -402,6 +402,7 @@ const zhCN = {
     joinedOn: '入会日期',
     joinDate: '入会日期',
     memberNumber: '会员编号',
+    totalCapped: '超过 {n} 条，请输入更完整的姓名缩小范围',
     memberNumberHint: '已有编号时填写，否则自动生成',
     cardNumber: '会员卡号',
     verified: '已实名',

@@ -4,6 +4,8 @@ import { ref, type Ref, shallowRef, type ShallowRef, watch } from 'vue';
 export interface Paged<T> {
   rows: ShallowRef<T[]>;
   total: Ref<number>;
+  /** The server stopped counting at `total` (a name search with more hits): show "total+". */
+  capped: Ref<boolean>;
   page: Ref<number>;
   pageSize: Ref<number>;
   loading: Ref<boolean>;
@@ -15,11 +17,12 @@ export interface Paged<T> {
 
 /** One server-paged list: page and page size drive reloads; a slow old answer never wins. */
 export function usePaged<T>(
-  load: (page: number, pageSize: number) => Promise<{ items: T[]; total: number }>,
+  load: (page: number, pageSize: number) => Promise<{ items: T[]; total: number; totalCapped?: boolean }>,
   initialPageSize = 20,
 ): Paged<T> {
   const rows = shallowRef<T[]>([]);
   const total = ref(0);
+  const capped = ref(false);
   const page = ref(1);
   const pageSize = ref(initialPageSize);
   const loading = ref(false);
@@ -34,6 +37,7 @@ export function usePaged<T>(
       if (ticket !== latest) return;
       rows.value = result.items;
       total.value = result.total;
+      capped.value = result.totalCapped ?? false;
       error.value = undefined;
     } catch (err) {
       if (ticket !== latest) return;
@@ -50,5 +54,5 @@ export function usePaged<T>(
   }
 
   watch([page, pageSize], () => void reload());
-  return { rows, total, page, pageSize, loading, error, reload, search };
+  return { rows, total, capped, page, pageSize, loading, error, reload, search };
 }

@@ -119,6 +119,9 @@ export interface MembershipTable {
   org_id: string;
   org_path: string;
   province_root: string;
+  /** The person's name and pinyin initials, copied for search in scope (migration 0008). */
+  name: string;
+  name_initials: string;
   status: 'active' | 'retained' | 'transferred_out' | 'withdrawn';
   /** YYYY-MM-DD */
   started_on: string;

@@ -77,6 +77,8 @@ export function memberRows(
     org_id: org.id,
     org_path: org.path,
     province_root: org.province_root,
+    name: person.name,
+    name_initials: person.name_initials,
     status: m.status,
     started_on: m.joinDate,
     ended_on: null,

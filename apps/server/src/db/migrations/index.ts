@@ -7,6 +7,7 @@ import * as m0004 from './0004-members.ts';
 import * as m0005 from './0005-imports.ts';
 import * as m0006 from './0006-stat-counters.ts';
 import * as m0007 from './0007-search-indexes.ts';
+import * as m0008 from './0008-membership-search.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
@@ -20,4 +21,5 @@ export const migrations: {
   { name: '0005-imports', up: m0005.up },
   { name: '0006-stat-counters', up: m0006.up },
   { name: '0007-search-indexes', up: m0007.up },
+  { name: '0008-membership-search', up: m0008.up },
 ];

@@ -20,7 +20,7 @@ import type { JobContext, JobView } from '../../core/jobs/jobs.ts';
 import type { OrganizationTable } from '../../db/schema.ts';
 import { classifySearch } from '../members/members.policy.ts';
 import type { MemberListFilter, MemberSearchFilter } from '../members/members.repository.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
+import { memberSearchFilter, PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
 import { type ExportCell, type ExportColumn, type ExportSink, openExportSink } from './export-file.ts';
 import { exportFilename, isExpired, RETENTION_MS } from './exports.policy.ts';
@@ -88,21 +88,7 @@ export function createExportsService(deps: CoreDeps) {
   function searchFilter(q: string | undefined): { filter?: MemberSearchFilter; kind: string | null } {
     if (!q) return { kind: null };
     const s = classifySearch(q, localDate(deps.now()));
-    if (s.kind === 'idNumber') {
-      return {
-        kind: 'idNumber',
-        filter: s.idNumber
-          ? { column: 'person.id_number_index', equals: blind.index(s.idNumber, C.idNumber) }
-          : { none: true },
-      };
-    }
-    if (s.kind === 'phone') {
-      return { kind: 'phone', filter: { column: 'person.phone_index', equals: blind.index(s.phone, C.phone) } };
-    }
-    if (s.kind === 'initials')
-      return { kind: 'initials', filter: { column: 'person.name_initials', prefix: s.initials } };
-    if (s.kind === 'name') return { kind: 'name', filter: { column: 'person.name', prefix: s.prefix } };
-    return { kind: 'none', filter: { none: true } };
+    return { kind: s.kind, filter: memberSearchFilter(s, blind) };
   }
 
   async function start(

@@ -340,6 +340,8 @@ export function createMemberImportHandler(deps: CoreDeps) {
             org_id: union.id,
             org_path: union.path,
             province_root: union.province_root,
+            name: person.name,
+            name_initials: person.name_initials,
             status: 'active',
             started_on: r.joinDate ?? p.today,
             ended_on: null,

@@ -28,7 +28,7 @@ export interface MemberListRow {
 /** How a list narrows by the search term: an exact blind-index match, a prefix, or nothing. */
 export type MemberSearchFilter =
   | { column: 'person.id_number_index' | 'person.phone_index'; equals: string }
-  | { column: 'person.name' | 'person.name_initials'; prefix: string }
+  | { column: 'membership.name' | 'membership.name_initials'; prefix: string }
   | { none: true };
 
 export interface MemberListFilter {
@@ -45,6 +45,12 @@ export interface MemberListFilter {
 const INSERT_CHUNK = 500;
 /** Values per `IN (…)` list in bulk lookups. */
 const LOOKUP_CHUNK = 1_000;
+/**
+ * A name or initials search counts its hits up to here and then says "10,000+": an exact
+ * count of a common surname in a province is a walk over hundreds of thousands of index
+ * entries, and nobody pages that far; they narrow the search.
+ */
+export const SEARCH_COUNT_CAP = 10_000;
 
 function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -92,25 +98,37 @@ function listBase(db: Q) {
     .innerJoin('organization', 'organization.id', 'membership.org_id');
 }
 
+/** Whether the filter reads a person column, so a count must join the persons. */
+const filtersPersons = (filter: MemberListFilter) =>
+  Boolean(filter.employmentType || filter.gender || (filter.search && 'equals' in filter.search));
+
+/**
+ * Open memberships in `scope`, narrowed by the filter's membership columns: status and a
+ * name or initials prefix, which the open-membership search indexes (migration 0008) hold
+ * beside the path and status, so this query never leaves those indexes.
+ */
+function openMembershipsIn(db: Q, scope: Scope, filter: MemberListFilter) {
+  let q = db
+    .selectFrom('membership')
+    .where((eb) => inScope(eb, 'membership.org_path', scope))
+    .where('membership.ended_on', 'is', null);
+  if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);
+  const s = filter.search;
+  if (s && 'none' in s) q = q.where(sql<boolean>`1 = 0`);
+  else if (s && 'prefix' in s) q = q.where(s.column, '>=', s.prefix).where(s.column, '<', prefixEnd(s.prefix));
+  return q;
+}
+
 /**
  * Open memberships in `scope` joined to their persons, narrowed by the member-list filter:
  * the one definition the list, its count and the member export share.
  */
 export function openMembersIn(db: Q, scope: Scope, filter: MemberListFilter) {
-  let q = db
-    .selectFrom('membership')
-    .innerJoin('person', 'person.id', 'membership.person_id')
-    .where((eb) => inScope(eb, 'membership.org_path', scope))
-    .where('membership.ended_on', 'is', null);
-  if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);
+  let q = openMembershipsIn(db, scope, filter).innerJoin('person', 'person.id', 'membership.person_id');
   if (filter.employmentType) q = q.where('person.employment_type', '=', filter.employmentType);
   if (filter.gender) q = q.where('person.gender', '=', filter.gender as PersonTable['gender']);
   const s = filter.search;
-  if (s) {
-    if ('none' in s) q = q.where(sql<boolean>`1 = 0`);
-    else if ('equals' in s) q = q.where(s.column, '=', s.equals);
-    else q = q.where(s.column, '>=', s.prefix).where(s.column, '<', prefixEnd(s.prefix));
-  }
+  if (s && 'equals' in s) q = q.where(s.column, '=', s.equals);
   return q;
 }
 
@@ -224,6 +242,16 @@ export const membersRepository = {
 
   async updatePerson(db: Q, id: string, set: Partial<PersonTable>): Promise<void> {
     await db.updateTable('person').set(set).where('id', '=', id).execute();
+    // Memberships carry the name for search in scope (migration 0008): kept in step here,
+    // the one place a person's name changes.
+    if (set.name !== undefined || set.name_initials !== undefined) {
+      const person = await db
+        .selectFrom('person')
+        .select(['name', 'name_initials'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      await db.updateTable('membership').set(person).where('person_id', '=', id).execute();
+    }
   },
 
   async insertMembership(db: Q, row: MembershipTable): Promise<void> {
@@ -240,24 +268,44 @@ export const membersRepository = {
     for (const part of chunks(memberships, INSERT_CHUNK)) await db.insertInto('membership').values(part).execute();
   },
 
-  /** Members with an open membership in `scope`, filtered and paged, by pinyin initials then name. */
+  /**
+   * Members with an open membership in `scope`, filtered and paged, by pinyin initials then
+   * name (a name search: by name). A name or initials search is read in its index's order and
+   * counted up to SEARCH_COUNT_CAP; other lists are counted exactly.
+   */
   async list(
     db: Q,
     scope: Scope,
     filter: MemberListFilter,
     page: { limit: number; offset: number },
-  ): Promise<{ rows: MemberListRow[]; total: number }> {
-    const q = openMembersIn(db, scope, filter).innerJoin('organization', 'organization.id', 'membership.org_id');
-    const rows = await q
-      .select(listColumns)
-      .orderBy('person.name_initials')
-      .orderBy('person.name')
-      .orderBy('person.id')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
-    const count = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-    return { rows, total: Number(count.n) };
+  ): Promise<{ rows: MemberListRow[]; total: number; totalCapped: boolean }> {
+    const s = filter.search;
+    const prefixOn = s && 'prefix' in s ? s.column : null;
+    let q = openMembersIn(db, scope, filter)
+      .innerJoin('organization', 'organization.id', 'membership.org_id')
+      .select(listColumns);
+    // Each order is the leading columns of the index the search ranges over, so the first
+    // page is the first rows of that range in scope, not a sort of every hit.
+    if (prefixOn === 'membership.name') q = q.orderBy('membership.name').orderBy('membership.person_id');
+    else if (prefixOn === 'membership.name_initials') {
+      q = q.orderBy('membership.name_initials').orderBy('membership.name').orderBy('membership.person_id');
+    } else q = q.orderBy('person.name_initials').orderBy('person.name').orderBy('person.id');
+    const rows = await q.limit(page.limit).offset(page.offset).execute();
+    if (!prefixOn) {
+      const count = await openMembersIn(db, scope, filter)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return { rows, total: Number(count.n), totalCapped: false };
+    }
+    const hits = filtersPersons(filter)
+      ? openMembersIn(db, scope, filter).select('membership.id')
+      : openMembershipsIn(db, scope, filter).select('membership.id');
+    const count = await db
+      .selectFrom(hits.limit(SEARCH_COUNT_CAP + 1).as('hit'))
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const n = Number(count.n);
+    return { rows, total: Math.min(n, SEARCH_COUNT_CAP), totalCapped: n > SEARCH_COUNT_CAP };
   },
 
   /**

@@ -6,8 +6,14 @@ import type { MembersService } from './members.service.ts';
 export function bindMemberRoutes(bind: RouteBinder, members: MembersService): void {
   bind(memberRoutes.register, async ({ ctx, input }) => presentMember(await members.register(ctx, input.body)));
   bind(memberRoutes.list, async ({ ctx, input }) => {
-    const { items, total } = await members.list(ctx, input.query);
-    return { items: items.map(presentMemberRow), total, page: input.query.page, pageSize: input.query.pageSize };
+    const { items, total, totalCapped } = await members.list(ctx, input.query);
+    return {
+      items: items.map(presentMemberRow),
+      total,
+      totalCapped,
+      page: input.query.page,
+      pageSize: input.query.pageSize,
+    };
   });
   bind(memberRoutes.get, async ({ ctx, input }) => presentMember(await members.get(ctx, input.params.id)));
   bind(memberRoutes.update, async ({ ctx, input }) =>

@@ -8,6 +8,7 @@ import { diffFields } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
+import type { BlindIndexer } from '../../core/crypto/blind-index.ts';
 import { isUniqueViolation, lockShared } from '../../db/dialect.ts';
 import type { DB, MembershipTable, OrganizationTable, PersonTable } from '../../db/schema.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
@@ -23,6 +24,7 @@ import {
   employmentErrors,
   formatMemberNumber,
   idNumberTaken,
+  type MemberSearch,
   memberNumberTaken,
   nameInitials,
   phoneTaken,
@@ -83,6 +85,28 @@ function auditable(p: PersonTable, m?: MembershipTable): Record<string, unknown>
     });
   }
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== null && v !== undefined));
+}
+
+/**
+ * A classified search term as the member list's filter: ID numbers and phones through their
+ * blind indexes (exact only), names and initials as prefixes of the copies on memberships.
+ * The member list and the member export both narrow this way.
+ */
+export function memberSearchFilter(s: MemberSearch, blind: BlindIndexer): MemberSearchFilter {
+  switch (s.kind) {
+    case 'idNumber':
+      return s.idNumber
+        ? { column: 'person.id_number_index', equals: blind.index(s.idNumber, PERSON_FIELD_CONTEXTS.idNumber) }
+        : { none: true };
+    case 'phone':
+      return { column: 'person.phone_index', equals: blind.index(s.phone, PERSON_FIELD_CONTEXTS.phone) };
+    case 'initials':
+      return { column: 'membership.name_initials', prefix: s.initials };
+    case 'name':
+      return { column: 'membership.name', prefix: s.prefix };
+    default:
+      return { none: true };
+  }
 }
 
 export function createMembersService(deps: CoreDeps, regions: RegionsService) {
@@ -267,6 +291,8 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
           org_id: at.id,
           org_path: at.path,
           province_root: at.province_root,
+          name: person.name,
+          name_initials: person.name_initials,
           status: 'active',
           started_on: input.joinDate,
           ended_on: null,
@@ -333,28 +359,14 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
     ) {
       let scope = scopeFor(ctx.principal, 'member.read');
       if (q.orgId) scope = narrowScope(scope, (await loadUnion(db, q.orgId, scope)).path);
-      let search: MemberSearchFilter | undefined;
-      if (q.q) {
-        const s = classifySearch(q.q, today());
-        if (s.kind === 'idNumber') {
-          search = s.idNumber ? { column: 'person.id_number_index', equals: idIndex(s.idNumber) } : { none: true };
-        } else if (s.kind === 'phone') {
-          search = { column: 'person.phone_index', equals: phoneIndex(s.phone) };
-        } else if (s.kind === 'initials') {
-          search = { column: 'person.name_initials', prefix: s.initials };
-        } else if (s.kind === 'name') {
-          search = { column: 'person.name', prefix: s.prefix };
-        } else {
-          search = { none: true };
-        }
-      }
-      const { rows, total } = await repo.list(
+      const search = q.q ? memberSearchFilter(classifySearch(q.q, today()), blind) : undefined;
+      const { rows, total, totalCapped } = await repo.list(
         db,
         scope,
         { status: q.status, employmentType: q.employmentType, gender: q.gender, search },
         { limit: q.pageSize, offset: (q.page - 1) * q.pageSize },
       );
-      return { items: listViews(rows), total };
+      return { items: listViews(rows), total, totalCapped };
     },
 
     async get(ctx: RequestContext, id: string): Promise<MemberView> {
