@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
-import { inScope, type Scope } from '../../core/access/scope.ts';
+import { inScope, inScopeUnindexed, type Scope } from '../../core/access/scope.ts';
+import type { DialectName } from '../../db/dialect.ts';
 import type { DB, MembershipTable, PersonTable } from '../../db/schema.ts';
+import { readCounters, STAT_KEYS } from '../stats/stats.counters.ts';
 
 type Q = Kysely<DB>;
 
@@ -51,6 +53,13 @@ const LOOKUP_CHUNK = 1_000;
  * entries, and nobody pages that far; they narrow the search.
  */
 export const SEARCH_COUNT_CAP = 10_000;
+/**
+ * Members in scope above which a list walks the name or initials index in order and checks
+ * the scope on each entry: in-scope entries are dense enough that a page is found after a
+ * few thousand entries at most, where reading every row of the scope and sorting them costs
+ * hundreds of milliseconds (a county of 100,000) to seconds (a city).
+ */
+export const LARGE_SCOPE = 10_000;
 
 function chunks<T>(list: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -107,10 +116,10 @@ const filtersPersons = (filter: MemberListFilter) =>
  * name or initials prefix, which the open-membership search indexes (migration 0008) hold
  * beside the path and status, so this query never leaves those indexes.
  */
-function openMembershipsIn(db: Q, scope: Scope, filter: MemberListFilter) {
+function openMembershipsIn(db: Q, scope: Scope, filter: MemberListFilter, unindexed = false) {
   let q = db
     .selectFrom('membership')
-    .where((eb) => inScope(eb, 'membership.org_path', scope))
+    .where((eb) => (unindexed ? inScopeUnindexed : inScope)(eb, 'membership.org_path', scope))
     .where('membership.ended_on', 'is', null);
   if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);
   const s = filter.search;
@@ -123,13 +132,29 @@ function openMembershipsIn(db: Q, scope: Scope, filter: MemberListFilter) {
  * Open memberships in `scope` joined to their persons, narrowed by the member-list filter:
  * the one definition the list, its count and the member export share.
  */
-export function openMembersIn(db: Q, scope: Scope, filter: MemberListFilter) {
-  let q = openMembershipsIn(db, scope, filter).innerJoin('person', 'person.id', 'membership.person_id');
+export function openMembersIn(db: Q, scope: Scope, filter: MemberListFilter, unindexed = false) {
+  let q = openMembershipsIn(db, scope, filter, unindexed).innerJoin('person', 'person.id', 'membership.person_id');
   if (filter.employmentType) q = q.where('person.employment_type', '=', filter.employmentType);
   if (filter.gender) q = q.where('person.gender', '=', filter.gender as PersonTable['gender']);
   const s = filter.search;
   if (s && 'equals' in s) q = q.where(s.column, '=', s.equals);
   return q;
+}
+
+/**
+ * Open members in `scope` with a status (`open`: active and retained), from the subtree
+ * counters (decision 0009): one row read per scope root instead of a count over the rows.
+ */
+async function countedMembers(db: Q, scope: Scope, status: MemberListFilter['status']): Promise<number> {
+  // A scope's roots are disjoint subtrees, each an organization: the last id of its path.
+  const roots = scope.paths.map((p) => p.split('/').filter(Boolean).at(-1)!);
+  const counters = await readCounters(db, roots);
+  let n = 0;
+  for (const values of counters.values()) {
+    if (status !== 'retained') n += values.get(STAT_KEYS.active) ?? 0;
+    if (status !== 'active') n += values.get(STAT_KEYS.retained) ?? 0;
+  }
+  return n;
 }
 
 export const membersRepository = {
@@ -270,42 +295,56 @@ export const membersRepository = {
 
   /**
    * Members with an open membership in `scope`, filtered and paged, by pinyin initials then
-   * name (a name search: by name). A name or initials search is read in its index's order and
-   * counted up to SEARCH_COUNT_CAP; other lists are counted exactly.
+   * name (a name search: by name). The subtree counters say how many members the scope holds,
+   * and so which index to read: a small scope is read whole and sorted; a large one walks the
+   * index of the list's order (migration 0008) and checks the scope per entry. A name or
+   * initials search is counted up to SEARCH_COUNT_CAP; a list filtered by status alone takes
+   * its total from the counters; any other list is counted exactly.
    */
   async list(
     db: Q,
+    dialect: DialectName,
     scope: Scope,
     filter: MemberListFilter,
     page: { limit: number; offset: number },
   ): Promise<{ rows: MemberListRow[]; total: number; totalCapped: boolean }> {
     const s = filter.search;
     const prefixOn = s && 'prefix' in s ? s.column : null;
-    let q = openMembersIn(db, scope, filter)
+    const counted = await countedMembers(db, scope, filter.status);
+    // An exact match (ID number, phone) finds one person through its blind index: no walk.
+    const walk = counted > LARGE_SCOPE && !(s && 'equals' in s);
+    // PostgreSQL's planner estimates a path range from its statistics and keeps the path as a
+    // condition inside the walked index; SQLite's cannot tell a county's 100,000 rows from a
+    // union's 100 by the range, so there the scope is written as a test no index serves.
+    const unindexed = walk && dialect === 'sqlite';
+    let q = openMembersIn(db, scope, filter, unindexed)
       .innerJoin('organization', 'organization.id', 'membership.org_id')
       .select(listColumns);
-    // Each order is the leading columns of the index the search ranges over, so the first
-    // page is the first rows of that range in scope, not a sort of every hit.
+    // Each order is the leading columns of an index (the copies on memberships are the
+    // person's own values, so the two initials orders are one order): the walk reads the
+    // first page in that index's order instead of sorting every hit.
     if (prefixOn === 'membership.name') q = q.orderBy('membership.name').orderBy('membership.person_id');
-    else if (prefixOn === 'membership.name_initials') {
+    else if (prefixOn === 'membership.name_initials' || walk) {
       q = q.orderBy('membership.name_initials').orderBy('membership.name').orderBy('membership.person_id');
     } else q = q.orderBy('person.name_initials').orderBy('person.name').orderBy('person.id');
     const rows = await q.limit(page.limit).offset(page.offset).execute();
-    if (!prefixOn) {
-      const count = await openMembersIn(db, scope, filter)
+
+    if (prefixOn) {
+      const hits = filtersPersons(filter)
+        ? openMembersIn(db, scope, filter, unindexed).select('membership.id')
+        : openMembershipsIn(db, scope, filter, unindexed).select('membership.id');
+      const count = await db
+        .selectFrom(hits.limit(SEARCH_COUNT_CAP + 1).as('hit'))
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .executeTakeFirstOrThrow();
-      return { rows, total: Number(count.n), totalCapped: false };
+      const n = Number(count.n);
+      return { rows, total: Math.min(n, SEARCH_COUNT_CAP), totalCapped: n > SEARCH_COUNT_CAP };
     }
-    const hits = filtersPersons(filter)
-      ? openMembersIn(db, scope, filter).select('membership.id')
-      : openMembershipsIn(db, scope, filter).select('membership.id');
-    const count = await db
-      .selectFrom(hits.limit(SEARCH_COUNT_CAP + 1).as('hit'))
+    if (!s && !filter.employmentType && !filter.gender) return { rows, total: counted, totalCapped: false };
+    const count = await openMembersIn(db, scope, filter)
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .executeTakeFirstOrThrow();
-    const n = Number(count.n);
-    return { rows, total: Math.min(n, SEARCH_COUNT_CAP), totalCapped: n > SEARCH_COUNT_CAP };
+    return { rows, total: Number(count.n), totalCapped: false };
   },
 
   /**

@@ -362,6 +362,7 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
       const search = q.q ? memberSearchFilter(classifySearch(q.q, today()), blind) : undefined;
       const { rows, total, totalCapped } = await repo.list(
         db,
+        dialect,
         scope,
         { status: q.status, employmentType: q.employmentType, gender: q.gender, search },
         { limit: q.pageSize, offset: (q.page - 1) * q.pageSize },
