@@ -44,6 +44,10 @@ import { systemRoutesPlugin } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
 import { bindWorkUnitRoutes } from './modules/work-units/work-units.routes.ts';
 import { createWorkUnitsService } from './modules/work-units/work-units.service.ts';
+import { createWorkflowRegistry } from './core/workflow/definition.ts';
+import { createWorkflowEngine } from './core/workflow/engine.ts';
+import { bindWorkflowRoutes } from './modules/workflow/workflow.routes.ts';
+import { createWorkflowService } from './modules/workflow/workflow.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -80,6 +84,9 @@ export function createCore(deps: AppDeps): CoreDeps {
 
 export function createServices(core: CoreDeps, database: Database) {
   const regions = createRegionsService();
+  // One engine for every application type: modules that run applications receive it and
+  // register their definitions on its registry (an invalid definition stops the boot).
+  const workflowEngine = createWorkflowEngine(core, createWorkflowRegistry());
   return {
     system: createSystemService(database),
     auth: createAuthService(core),
@@ -93,6 +100,7 @@ export function createServices(core: CoreDeps, database: Database) {
     exports: createExportsService(core),
     jobs: createJobsService(core),
     stats: createStatsService(core),
+    workflow: createWorkflowService(core, workflowEngine),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -144,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindJobRoutes(router.bind, services.jobs);
   bindRegionRoutes(router.bind, services.regions);
   bindStatsRoutes(router.bind, services.stats);
+  bindWorkflowRoutes(router.bind, services.workflow);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

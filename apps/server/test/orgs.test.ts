@@ -597,6 +597,8 @@ describe(`${orgRoutes.move.id} (POST /api/orgs/:id/move)`, () => {
       totp_recovery: 1,
       ledger_account: 0,
       payout_batch: 0,
+      workflow_instance: 0,
+      workflow_notice: 0,
     });
     // History is not rewritten: the union's creation stays filed under its old path.
     const [created] = await auditOf('org.create', union.id);

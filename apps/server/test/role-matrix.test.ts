@@ -25,6 +25,7 @@ import {
 } from './factories.ts';
 import { createTestApp, createTestClock } from './harness.ts';
 import { csvBytes, rosterMatrix } from './import-files.ts';
+import { joinFixture, subsidyFixture } from './workflow-fixtures.ts';
 
 /**
  * The role matrix: every route of the contracts, for actors placed around one "home"
@@ -519,7 +520,128 @@ const SPECS: Record<string, Spec> = {
     request: () => ({ method: 'GET', url: '/api/audit-events?action=matrix.marker&pageSize=200' }),
     sees: (body) => items(body).length > 0,
   },
+
+  // workflow: an instance is its applicant's and the handling union's. Self-service routes run
+  // on an instance each actor applied for themselves (filed at home); out-of-scope 404s of
+  // those routes are proven in workflow-routes.test.ts.
+  'workflow.get': {
+    access: 'self',
+    request: async (w, _a, who) => ({ method: 'GET', url: `/api/workflow/instances/${await ownInstance(w, who)}` }),
+  },
+  'workflow.comment': {
+    access: 'self',
+    request: async (w, _a, who) => ({
+      method: 'POST',
+      url: `/api/workflow/instances/${await ownInstance(w, who)}/comments`,
+      body: { text: '请尽快办理' },
+    }),
+  },
+  'workflow.attach': {
+    access: 'self',
+    request: async (w, _a, who) => {
+      const { body, contentType } = multipartBody({
+        kind: 'employmentProof',
+        file: { filename: 'proof.pdf', content: Buffer.from('%PDF-1.4'), contentType: 'application/pdf' },
+      });
+      return {
+        method: 'POST',
+        url: `/api/workflow/instances/${await ownInstance(w, who)}/attachments`,
+        body,
+        headers: { 'content-type': contentType },
+      };
+    },
+  },
+  'workflow.attachmentFile': {
+    access: 'self',
+    request: async (w, a, who) => {
+      if (!who) return { method: 'GET', url: `/api/workflow/attachments/${randomUUID()}/file` };
+      const { body, contentType } = multipartBody({
+        kind: 'employmentProof',
+        file: { filename: 'proof.pdf', content: Buffer.from('%PDF-1.4'), contentType: 'application/pdf' },
+      });
+      const up = await agent(app(), a.cookie, a.csrf).request(
+        'POST',
+        `/api/workflow/instances/${await ownInstance(w, who)}/attachments`,
+        body,
+        { 'content-type': contentType },
+      );
+      expect(up.status).toBe(201);
+      return { method: 'GET', url: `/api/workflow/attachments/${up.json<{ id: string }>().id}/file` };
+    },
+  },
+  'workflow.notices': { access: 'self', request: () => ({ method: 'GET', url: '/api/workflow/notices' }) },
+  'workflow.object': {
+    access: 'self',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/workflow/notices/${(await homeNotice(w)).noticeId}/objections`,
+      body: { reason: '公示对象情况不属实' },
+    }),
+  },
+  'workflow.decideObjection': {
+    access: 'scoped',
+    request: async (w) => {
+      const { noticeId } = await homeNotice(w);
+      const objection = await app().services.workflow.engine.object(
+        { actor: { kind: 'user', id: w.plain.user.id, userKind: 'cadre' } },
+        noticeId,
+        '收入不属实',
+      );
+      return {
+        method: 'POST',
+        url: `/api/workflow/objections/${objection.id}/decision`,
+        body: { decision: 'dismissed', reason: '经核实不影响' },
+      };
+    },
+  },
+  'workflow.queue': {
+    access: 'list',
+    request: async (w) => {
+      matrixInstance ??= await ownInstance(w, null);
+      return { method: 'GET', url: '/api/workflow/queue?definitionKey=testJoin&pageSize=200' };
+    },
+    sees: (body) => items(body).some((i) => i.id === matrixInstance),
+  },
 };
+
+/** The fixture definitions, registered on the app's one engine at first use. */
+function workflowEngine() {
+  const engine = app().services.workflow.engine;
+  if (!engine.registry.get(joinFixture.key)) engine.registry.register(joinFixture);
+  if (!engine.registry.get(subsidyFixture.key)) engine.registry.register(subsidyFixture);
+  return engine;
+}
+/** Home's join application, for the queue. */
+let matrixInstance: string | undefined;
+/** A join application filed at home with `who` as its applicant (a random id for the anonymous caller). */
+async function ownInstance(w: World, who: TestUser | null): Promise<string> {
+  const inst = await workflowEngine().start(sys, {
+    definitionKey: joinFixture.key,
+    orgId: w.tree.county.id,
+    applicantUserId: who?.user.id ?? null,
+    data: { name: '王小明', age: 30 },
+  });
+  return inst.id;
+}
+/** A subsidy application of home in its public notice. */
+async function homeNotice(w: World) {
+  const engine = workflowEngine();
+  const inst = await engine.start(sys, {
+    definitionKey: subsidyFixture.key,
+    orgId: w.tree.county.id,
+    data: { personName: '王大明', amountFen: 100_000 },
+  });
+  await engine.attach(sys, inst.id, {
+    kind: 'diagnosis',
+    fileName: 'd.pdf',
+    contentType: 'application/pdf',
+    sizeBytes: 1,
+    sha256: '0'.repeat(64),
+    storageKey: 'workflow/none',
+  });
+  await engine.act(sys, inst.id, { action: 'verify' });
+  return { instanceId: inst.id, noticeId: (await engine.get(sys, inst.id)).notices[0]!.id };
+}
 
 const sys = { actor: SYSTEM_ACTOR };
 /** Home's work unit for the list route, made on first use. */

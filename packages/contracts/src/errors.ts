@@ -61,6 +61,26 @@ export const ERROR_CODES = [
   'MEMBER_NUMBER_TAKEN',
   'MEMBER_TOO_YOUNG',
   'MEMBER_ORG_NOT_ELIGIBLE',
+  // workflow engine
+  'WORKFLOW_ACTION_UNAVAILABLE',
+  'WORKFLOW_ACTION_FORBIDDEN',
+  'WORKFLOW_INSTANCE_CHANGED',
+  'WORKFLOW_DOCUMENT_MISSING',
+  'WORKFLOW_NOTICE_PERIOD_OPEN',
+  'WORKFLOW_OBJECTION_PENDING',
+  'WORKFLOW_NOTICE_CLOSED',
+  'WORKFLOW_OBJECTION_DECIDED',
+  'WORKFLOW_NO_HIGHER_UNION',
+  'WORKFLOW_DOCUMENT_KIND',
+  // ledger and payouts
+  'LEDGER_INSUFFICIENT_FUNDS',
+  'LEDGER_IDEMPOTENCY_CONFLICT',
+  'LEDGER_ALREADY_REVERSED',
+  'LEDGER_NOT_REVERSIBLE',
+  'PAYOUT_BATCH_STATE',
+  'PAYOUT_NO_BANK_CARD',
+  'PAYOUT_NOTHING_TO_PAY',
+  'PAYOUT_RESULT_FILE_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -133,6 +153,31 @@ export function statusOf(code: ErrorCode): number {
     case 'MEMBER_ORG_NOT_ELIGIBLE':
       return 409;
     case 'MEMBER_TOO_YOUNG':
+      return 400;
+    // workflow engine
+    case 'WORKFLOW_ACTION_UNAVAILABLE':
+    case 'WORKFLOW_INSTANCE_CHANGED':
+    case 'WORKFLOW_NOTICE_PERIOD_OPEN':
+    case 'WORKFLOW_OBJECTION_PENDING':
+    case 'WORKFLOW_NOTICE_CLOSED':
+    case 'WORKFLOW_OBJECTION_DECIDED':
+    case 'WORKFLOW_NO_HIGHER_UNION':
+      return 409;
+    case 'WORKFLOW_ACTION_FORBIDDEN':
+      return 403;
+    case 'WORKFLOW_DOCUMENT_MISSING':
+    case 'WORKFLOW_DOCUMENT_KIND':
+      return 400;
+    // ledger and payouts
+    case 'LEDGER_INSUFFICIENT_FUNDS':
+    case 'LEDGER_IDEMPOTENCY_CONFLICT':
+    case 'LEDGER_ALREADY_REVERSED':
+    case 'LEDGER_NOT_REVERSIBLE':
+    case 'PAYOUT_BATCH_STATE':
+    case 'PAYOUT_NO_BANK_CARD':
+    case 'PAYOUT_NOTHING_TO_PAY':
+      return 409;
+    case 'PAYOUT_RESULT_FILE_INVALID':
       return 400;
     // uploads and roster imports
     case 'FILE_TOO_LARGE':
@@ -295,6 +340,58 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '会员只能登记在基层工会等工会组织，不能直接登记在总工会'
         : 'Members join a union such as a grassroots union, not a federation directly';
+    // ledger and payouts
+    case 'LEDGER_INSUFFICIENT_FUNDS':
+      return zh ? '余额不足：该账户的余额不能低于零' : 'Insufficient balance: this account may not go below zero';
+    case 'LEDGER_IDEMPOTENCY_CONFLICT':
+      return zh
+        ? '该幂等键已用于另一笔内容不同的转账，请勿重复使用'
+        : 'This idempotency key was already used for a different transfer';
+    case 'LEDGER_ALREADY_REVERSED':
+      return zh ? '该笔转账已冲正，不能再次冲正' : 'This transfer has already been reversed';
+    case 'LEDGER_NOT_REVERSIBLE':
+      return zh
+        ? '该笔转账不能直接冲正（冲正记录本身或付款批次的转账由批次流程更正）'
+        : 'This transfer cannot be reversed directly (a reversal itself, or a payout transfer, which its batch corrects)';
+    case 'PAYOUT_BATCH_STATE':
+      return zh ? '付款批次当前的状态不允许此操作' : 'The payout batch is not in a state that allows this';
+    case 'PAYOUT_NO_BANK_CARD':
+      return zh ? '收款人没有登记银行卡号，无法发放' : 'The payee has no bank card on record';
+    case 'PAYOUT_NOTHING_TO_PAY':
+      return zh ? '没有可以放入付款批次的应付款' : 'There is nothing payable to put in a payout batch';
+    case 'PAYOUT_RESULT_FILE_INVALID':
+      return zh
+        ? '银行回盘文件有误，请按标出的行和列修改后重新上传；本次未做任何处理'
+        : 'The bank result file is malformed; fix the line and column named and upload it again (nothing was applied)';
+    // workflow engine
+    case 'WORKFLOW_ACTION_UNAVAILABLE':
+      return zh
+        ? '该申请当前所处环节不能执行此操作（可能已被他人处理）'
+        : 'This action is not available at the step the application is in (someone may have handled it already)';
+    case 'WORKFLOW_ACTION_FORBIDDEN':
+      return zh
+        ? '您在该工会没有办理这一环节的权限（此环节可能须由上级工会办理）'
+        : 'You may not take this step at this union (it may be for the higher union)';
+    case 'WORKFLOW_INSTANCE_CHANGED':
+      return zh
+        ? '该申请刚被他人处理，请刷新后查看最新状态'
+        : 'Someone else handled this application just now; reload to see where it stands';
+    case 'WORKFLOW_DOCUMENT_MISSING':
+      return zh ? '办理这一环节前须上传所列材料' : 'Upload the documents listed before taking this step';
+    case 'WORKFLOW_NOTICE_PERIOD_OPEN':
+      return zh ? '公示期尚未结束，不能通过公示' : 'The public notice period has not ended yet';
+    case 'WORKFLOW_OBJECTION_PENDING':
+      return zh
+        ? '公示期间收到的异议尚未全部处理，处理完毕后才能通过公示'
+        : 'Objections raised during the public notice must all be reviewed first';
+    case 'WORKFLOW_NOTICE_CLOSED':
+      return zh ? '公示已结束，不再受理异议' : 'The public notice has ended; objections are no longer accepted';
+    case 'WORKFLOW_OBJECTION_DECIDED':
+      return zh ? '该异议已处理' : 'This objection has already been reviewed';
+    case 'WORKFLOW_NO_HIGHER_UNION':
+      return zh ? '该工会没有上级工会，无法向上级申诉' : 'This union has no higher union to appeal to';
+    case 'WORKFLOW_DOCUMENT_KIND':
+      return zh ? '该业务不接受此类材料' : 'This kind of document is not part of this application';
   }
 }
 

@@ -16,6 +16,7 @@ export * from './route.ts';
 export { allRoutes } from './routes.ts';
 export * from './system.ts';
 export * from './work-units.ts';
+export * from './workflow.ts';
 export * from './validators/bank-card.ts';
 export * from './validators/credit-code.ts';
 export * from './validators/id-number.ts';

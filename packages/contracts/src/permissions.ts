@@ -51,6 +51,9 @@ export const PERMISSIONS = [
   def('finance.pay', '发起支付', 'Make payments', ['finance.read'], true),
   def('settings.read', '查看系统设置', 'View system settings', [], true),
   def('settings.manage', '修改系统设置', 'Change system settings', ['settings.read'], true),
+  def('workflow.read', '查看业务办理（申请、审批记录、待办）', 'View applications, their history and work queues', [
+    'org.read',
+  ]),
 ] as const satisfies readonly PermissionDef[];
 
 export type PermissionCode = (typeof PERMISSIONS)[number]['code'];
@@ -90,7 +93,7 @@ export interface BuiltinRole {
   for: readonly ('member' | 'cadre' | 'merchant')[];
 }
 
-const CADRE_BASE: PermissionCode[] = ['org.read', 'member.read', 'job.read'];
+const CADRE_BASE: PermissionCode[] = ['org.read', 'member.read', 'job.read', 'workflow.read'];
 
 export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   { code: 'member', zh: '会员', en: 'Member', permissions: [], for: ['member'] },

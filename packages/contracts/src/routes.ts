@@ -11,6 +11,7 @@ import { statsRoutes } from './stats.ts';
 import type { RouteContract } from './route.ts';
 import { systemRoutes } from './system.ts';
 import { workUnitRoutes } from './work-units.ts';
+import { workflowRoutes } from './workflow.ts';
 
 /** Every endpoint of the platform; the server binds exactly these and tests enumerate them. */
 export const allRoutes: readonly RouteContract[] = [
@@ -26,4 +27,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(jobRoutes),
   ...Object.values(regionRoutes),
   ...Object.values(statsRoutes),
+  ...Object.values(workflowRoutes),
 ];

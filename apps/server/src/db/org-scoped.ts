@@ -24,10 +24,14 @@ export const ORG_SCOPED_TABLES: readonly OrgScopedTable[] = [
   { table: 'role_grant', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'job', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'totp_recovery', path: 'org_path', provinceRoot: null, depth: null },
+  { table: 'ledger_account', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'payout_batch', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'workflow_instance', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'workflow_notice', path: 'org_path', provinceRoot: 'province_root', depth: null },
 ];
 
 /**
  * Tables whose paths are history: where a record was filed when it happened. They are never
  * rewritten (the audit chain's hashes cover them; decision 0008).
  */
-export const ORG_PATH_HISTORY_TABLES: readonly string[] = ['audit_event'];
+export const ORG_PATH_HISTORY_TABLES: readonly string[] = ['audit_event', 'workflow_history'];

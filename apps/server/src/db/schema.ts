@@ -279,4 +279,199 @@ export interface DB {
   org_stat: OrgStatTable;
   org_stat_as_of: OrgStatAsOfTable;
   import_problem: ImportProblemTable;
+  ledger_account: LedgerAccountTable;
+  ledger_transfer: LedgerTransferTable;
+  payout_batch: PayoutBatchTable;
+  payout_line: PayoutLineTable;
+  workflow_instance: WorkflowInstanceTable;
+  workflow_history: WorkflowHistoryTable;
+  workflow_attachment: WorkflowAttachmentTable;
+  workflow_notice: WorkflowNoticeTable;
+  workflow_objection: WorkflowObjectionTable;
+  calendar_day: CalendarDayTable;
+}
+
+/** One application of any kind, as the workflow engine runs it (migration 0010). */
+export interface WorkflowInstanceTable {
+  id: string;
+  definition_key: string;
+  definition_version: number;
+  subject_type: string;
+  subject_id: string | null;
+  applicant_user_id: string | null;
+  applicant_person_id: string | null;
+  /** The union handling the current step. */
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  state: string;
+  state_kind: string;
+  /** JSON object owned by the module. */
+  data: string;
+  /** Optimistic lock, +1 on every transition. */
+  version: number;
+  /** Number of the instance's last history row. */
+  history_seq: number;
+  due_at: string | null;
+  /** Beijing date (YYYY-MM-DD) of the last overdue reminder. */
+  reminded_on: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+}
+
+/** One step of an instance's history; append-only (migration 0010). */
+export interface WorkflowHistoryTable {
+  id: string;
+  instance_id: string;
+  seq: number;
+  at: string;
+  actor_id: string | null;
+  actor_kind: string;
+  action: string;
+  from_state: string | null;
+  to_state: string | null;
+  comment: string | null;
+  /** JSON detail of the step. */
+  detail: string | null;
+  /** The handling union's path when the step happened. */
+  org_path: string;
+  province_root: string;
+}
+
+export interface WorkflowAttachmentTable {
+  id: string;
+  instance_id: string;
+  kind: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  /** Relative to DATA_DIR. */
+  storage_key: string;
+  uploaded_by: string | null;
+  created_at: string;
+}
+
+/** A public notice (公示) of an instance's notice step (migration 0010). */
+export interface WorkflowNoticeTable {
+  id: string;
+  instance_id: string;
+  state: string;
+  subject_name: string;
+  summary: string;
+  starts_at: string;
+  ends_at: string;
+  status: 'open' | 'passed' | 'withdrawn';
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  created_at: string;
+  closed_at: string | null;
+}
+
+export interface WorkflowObjectionTable {
+  id: string;
+  notice_id: string;
+  instance_id: string;
+  objector_user_id: string;
+  reason: string;
+  status: 'open' | 'upheld' | 'dismissed' | 'superseded';
+  decision_reason: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  created_at: string;
+}
+
+/** A day that breaks the Monday–Friday rule: a holiday, or a weekend day worked (调休). */
+export interface CalendarDayTable {
+  /** YYYY-MM-DD */
+  day: string;
+  working: number;
+  name: string;
+  updated_at: string;
+}
+
+/** Ledger accounts (migration 0009, decision 0012). Amounts are integer fen. */
+export interface LedgerAccountTable {
+  id: string;
+  /** `kind:orgId:purpose[:personId]`, unique: one account per owner and purpose. */
+  account_key: string;
+  kind: 'funding' | 'budget' | 'payable' | 'clearing' | 'bank';
+  purpose: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  /** The payee of a payable account. */
+  person_id: string | null;
+  currency: 'CNY';
+  balance_rule: 'none' | 'debits_must_not_exceed_credits';
+  debits_posted: number;
+  credits_posted: number;
+  /** Held by draft payout lines: not moved yet, no longer available to other debits. */
+  debits_pending: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An immutable double-entry transfer (migration 0009); the table refuses UPDATE and DELETE. */
+export interface LedgerTransferTable {
+  id: string;
+  idempotency_key: string;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount: number;
+  kind: string;
+  memo: string | null;
+  reference_type: string | null;
+  reference_id: string | null;
+  /** The transfer this one reverses; unique, so a transfer is reversed once. */
+  reversal_of: string | null;
+  occurred_at: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+/** A payout batch: payables sent to the bank as one file (migration 0009). */
+export interface PayoutBatchTable {
+  id: string;
+  batch_no: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  purpose: string;
+  status: 'draft' | 'sent' | 'reconciled' | 'cancelled';
+  line_count: number;
+  total_amount: number;
+  clearing_account_id: string;
+  bank_account_id: string;
+  memo: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+  reconciled_at: string | null;
+}
+
+/** One payee of a payout batch (migration 0009). */
+export interface PayoutLineTable {
+  id: string;
+  batch_id: string;
+  line_no: number;
+  payable_account_id: string;
+  person_id: string;
+  payee_name: string;
+  bank_card_cipher: string;
+  amount: number;
+  memo: string | null;
+  reference_type: string | null;
+  reference_id: string | null;
+  status: 'draft' | 'sent' | 'paid' | 'failed' | 'cancelled';
+  failure_reason: string | null;
+  send_transfer_id: string | null;
+  result_transfer_id: string | null;
+  result_at: string | null;
+  created_at: string;
+  updated_at: string;
 }

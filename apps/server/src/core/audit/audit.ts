@@ -6,7 +6,7 @@ import type { Actor } from '../actor.ts';
 import { newId, nowIso } from '../ids.ts';
 
 /** Advisory-lock key of the audit chain (PostgreSQL); any constant unique to this chain. */
-const AUDIT_CHAIN_LOCK = 0x5a484748; // "ZHGH"
+export const AUDIT_CHAIN_LOCK = 0x5a484748; // "ZHGH"
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** One changed field. Sensitive fields record that they changed, never their values. */

@@ -8,6 +8,8 @@ import * as m0005 from './0005-imports.ts';
 import * as m0006 from './0006-stat-counters.ts';
 import * as m0007 from './0007-search-indexes.ts';
 import * as m0008 from './0008-membership-search.ts';
+import * as m0009 from './0009-ledger.ts';
+import * as m0010 from './0010-workflow.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
@@ -22,4 +24,6 @@ export const migrations: {
   { name: '0006-stat-counters', up: m0006.up },
   { name: '0007-search-indexes', up: m0007.up },
   { name: '0008-membership-search', up: m0008.up },
+  { name: '0009-ledger', up: m0009.up },
+  { name: '0010-workflow', up: m0010.up },
 ];
