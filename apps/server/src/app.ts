@@ -44,6 +44,7 @@ import { systemRoutesPlugin } from './modules/system/system.routes.ts';
 import { createSystemService } from './modules/system/system.service.ts';
 import { bindWorkUnitRoutes } from './modules/work-units/work-units.routes.ts';
 import { createWorkUnitsService } from './modules/work-units/work-units.service.ts';
+import { startPeriodic } from './core/jobs/periodic.ts';
 import { createWorkflowRegistry } from './core/workflow/definition.ts';
 import { createWorkflowEngine } from './core/workflow/engine.ts';
 import { bindWorkflowRoutes } from './modules/workflow/workflow.routes.ts';
@@ -160,7 +161,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   if (deps.runJobs ?? true) {
     core.jobs.start();
-    app.addHook('onClose', async () => core.jobs.stop());
+    // Hourly: a step falls overdue at the end of a working day, and the engine reminds an
+    // instance at most once a day however often it scans.
+    const periodic = startPeriodic(
+      [{ name: 'workflow.scanOverdue', everyMs: 60 * 60 * 1000, run: () => services.workflow.engine.scanOverdue() }],
+      app.log,
+    );
+    app.addHook('onClose', async () => {
+      await periodic.stop();
+      await core.jobs.stop();
+    });
   }
   await app.ready();
   return app;
