@@ -77,8 +77,11 @@ export function createTestClock(start = new Date()) {
  * An in-process app over a fresh database and its own data folder (keys, SMS outbox), with
  * its log lines captured for inspection.
  */
-export async function createTestApp(overrides: Record<string, string> = {}, options: { now?: () => Date } = {}) {
-  const { database, drop } = await createTestDatabase();
+export async function createTestApp(
+  overrides: Record<string, string> = {},
+  options: { now?: () => Date; poolSize?: number; runJobs?: boolean } = {},
+) {
+  const { database, drop } = await createTestDatabase(options.poolSize ? { poolSize: options.poolSize } : {});
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-data-'));
   const logs: string[] = [];
   const logStream = new Writable({
@@ -88,7 +91,13 @@ export async function createTestApp(overrides: Record<string, string> = {}, opti
     },
   });
   const config = testConfig({ DATA_DIR: dataDir, ...overrides });
-  const app = await buildApp({ config, database, logStream, ...(options.now ? { now: options.now } : {}) });
+  const app = await buildApp({
+    config,
+    database,
+    logStream,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.runJobs === undefined ? {} : { runJobs: options.runJobs }),
+  });
   return {
     app,
     database,

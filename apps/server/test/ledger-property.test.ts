@@ -1,16 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
 import { luhnCheckDigit } from '@zhgh/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
+import type { FastifyInstance } from 'fastify';
 import { type RequestContext, SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { AppError } from '../src/core/app-error.ts';
 import { createLedger, type TransferInput } from '../src/core/ledger/ledger.ts';
 import { createPayouts } from '../src/core/ledger/payouts.ts';
 import { makeMember, makeOrg } from './factories.ts';
-import { createTestDatabase, sql, testConfig } from './harness.ts';
+import { createTestApp, sql } from './harness.ts';
+import { prng } from './prng.ts';
 
 /**
  * The ledger against a model, under seeded random command sequences: transfers, duplicate
@@ -25,35 +22,14 @@ import { createTestDatabase, sql, testConfig } from './harness.ts';
 const SEED = Number(process.env.LEDGER_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const OPS = Number(process.env.LEDGER_OPS ?? 500);
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
-  return { next, int, pick, chance: (p: number) => next() < p };
-}
-
 const sys: RequestContext = { actor: SYSTEM_ACTOR };
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: FastifyInstance;
 let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  const { database, drop } = await createTestDatabase();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-ledger-prop-'));
-  const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-  app = await buildApp({ config: testConfig({ DATA_DIR: dataDir }), database, logStream: quiet, runJobs: false });
-  close = async () => {
-    await app.close();
-    await drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
+  const t = await createTestApp({}, { runJobs: false });
+  app = t.app;
+  close = t.close;
 });
 afterAll(async () => close?.());
 

@@ -1,17 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
 import { luhnCheckDigit } from '@zhgh/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
+import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../src/core/access/principal.ts';
 import { type RequestContext, SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { AppError } from '../src/core/app-error.ts';
 import { createLedger, type TransferInput } from '../src/core/ledger/ledger.ts';
 import type { LedgerAccountTable, OrganizationTable } from '../src/db/schema.ts';
 import { makeMember, makeOrg, unique } from './factories.ts';
-import { createTestDatabase, sql, testConfig } from './harness.ts';
+import { createTestApp, sql } from './harness.ts';
 
 /**
  * The ledger core on a real database (SQLite, or PostgreSQL with DATABASE_URL): transfers,
@@ -20,22 +16,16 @@ import { createTestDatabase, sql, testConfig } from './harness.ts';
  */
 
 const sys: RequestContext = { actor: SYSTEM_ACTOR };
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: FastifyInstance;
 let ledger: ReturnType<typeof createLedger>;
 let close: () => Promise<void>;
 let city: OrganizationTable;
 
 beforeAll(async () => {
-  const { database, drop } = await createTestDatabase({ poolSize: 10 });
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-ledger-'));
-  const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-  app = await buildApp({ config: testConfig({ DATA_DIR: dataDir }), database, logStream: quiet, runJobs: false });
+  const t = await createTestApp({}, { runJobs: false, poolSize: 10 });
+  app = t.app;
   ledger = createLedger(app.core);
-  close = async () => {
-    await app.close();
-    await drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
+  close = t.close;
   city = await makeOrg(app, { parent: await makeOrg(app), name: unique('市总工会') });
 });
 afterAll(async () => close());

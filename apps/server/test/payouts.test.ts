@@ -1,10 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
 import { luhnCheckDigit } from '@zhgh/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
+import type { FastifyInstance } from 'fastify';
 import { type RequestContext, SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { AppError } from '../src/core/app-error.ts';
 import { createLedger } from '../src/core/ledger/ledger.ts';
@@ -13,7 +9,7 @@ import { outboxFile, readOutbox } from '../src/core/notify/sms.ts';
 import type { OrganizationTable } from '../src/db/schema.ts';
 import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.service.ts';
 import { makeMember, makeOrg, randomPhone, unique } from './factories.ts';
-import { createTestDatabase, testConfig } from './harness.ts';
+import { createTestApp } from './harness.ts';
 
 /**
  * Payout batches end to end on a real database: payables → draft → bank file (exact bytes) →
@@ -22,7 +18,7 @@ import { createTestDatabase, testConfig } from './harness.ts';
  */
 
 const sys: RequestContext = { actor: SYSTEM_ACTOR };
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: FastifyInstance;
 let ledger: ReturnType<typeof createLedger>;
 let payouts: ReturnType<typeof createPayouts>;
 let close: () => Promise<void>;
@@ -30,17 +26,11 @@ let city: OrganizationTable;
 const BOM = '\uFEFF';
 
 beforeAll(async () => {
-  const { database, drop } = await createTestDatabase();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-payouts-'));
-  const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-  app = await buildApp({ config: testConfig({ DATA_DIR: dataDir }), database, logStream: quiet, runJobs: false });
+  const t = await createTestApp({}, { runJobs: false });
+  app = t.app;
   ledger = createLedger(app.core);
   payouts = createPayouts(app.core, ledger);
-  close = async () => {
-    await app.close();
-    await drop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
+  close = t.close;
   city = await makeOrg(app, { parent: await makeOrg(app), name: unique('市总工会') });
 });
 afterAll(async () => close());

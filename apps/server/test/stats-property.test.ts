@@ -10,6 +10,7 @@ import { presentCounters } from '../src/modules/stats/stats.service.ts';
 import { makeOrg, memberBody, randomCreditCode, randomIdNumber } from './factories.ts';
 import { createTestApp, createTestClock } from './harness.ts';
 import { csvBytes, makeIdNumber, TEMPLATE_HEADERS, tempDir, validRosterRow } from './import-files.ts';
+import { prng } from './prng.ts';
 
 /**
  * The subtree counters against the truth (decision 0009): thousands of random operations
@@ -22,21 +23,6 @@ const SEED = Number(process.env.STATS_SEED ?? Math.floor(Math.random() * 2 ** 31
 const OPS = Number(process.env.STATS_OPS ?? 1_000);
 const BATCH = 100;
 const DAY = 86_400_000;
-
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
-  return { next, int, pick, chance: (p: number) => next() < p };
-}
 
 const clock = createTestClock(new Date('2026-11-23T08:00:00Z'));
 let t: Awaited<ReturnType<typeof createTestApp>>;

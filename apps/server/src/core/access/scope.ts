@@ -54,9 +54,11 @@ export function inScope<DB, TB extends keyof DB>(
   column: string,
   scope: Scope,
 ): Expression<SqlBool> {
-  if (scope.paths.length === 0) return sql<SqlBool>`1 = 0`;
-  const ref = sql.ref(column);
-  return eb.or(scope.paths.map((p) => sql<SqlBool>`(${ref} >= ${p} and ${ref} < ${subtreeUpperBound(p)})`));
+  return anyPath(
+    eb,
+    scope,
+    (p) => sql<SqlBool>`(${sql.ref(column)} >= ${p} and ${sql.ref(column)} < ${subtreeUpperBound(p)})`,
+  );
 }
 
 /**
@@ -70,9 +72,16 @@ export function inScopeUnindexed<DB, TB extends keyof DB>(
   column: string,
   scope: Scope,
 ): Expression<SqlBool> {
+  return anyPath(eb, scope, (p) => sql<SqlBool>`substr(${sql.ref(column)}, 1, ${sql.lit(p.length)}) = ${p}`);
+}
+
+function anyPath<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  scope: Scope,
+  under: (path: string) => Expression<SqlBool>,
+): Expression<SqlBool> {
   if (scope.paths.length === 0) return sql<SqlBool>`1 = 0`;
-  const ref = sql.ref(column);
-  return eb.or(scope.paths.map((p) => sql<SqlBool>`substr(${ref}, 1, ${sql.lit(p.length)}) = ${p}`));
+  return eb.or(scope.paths.map(under));
 }
 
 /** Narrow a scope to one subtree the caller asked for (e.g. `?orgId=`), which must lie inside it. */
