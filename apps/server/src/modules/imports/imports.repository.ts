@@ -51,6 +51,8 @@ export const MEMBERSHIP_COLUMNS = [
   'org_id',
   'org_path',
   'province_root',
+  'name',
+  'name_initials',
   'status',
   'started_on',
   'ended_on',
