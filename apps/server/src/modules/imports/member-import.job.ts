@@ -8,7 +8,6 @@ import {
   type RosterProblemParams,
   ROSTER_FIELD_LABELS,
   rosterProblemMessage,
-  type RosterRow,
 } from '@zhgh/contracts';
 import type { Kysely } from 'kysely';
 import { covers } from '../../core/access/scope.ts';
@@ -19,17 +18,15 @@ import { newId } from '../../core/ids.ts';
 import type { JobContext } from '../../core/jobs/jobs.ts';
 import { lockShared } from '../../db/dialect.ts';
 import type { ImportProblemTable, MembershipTable, PersonTable } from '../../db/schema.ts';
-import { checkUnionAcceptsMembers, formatMemberNumber, nameInitials } from '../members/members.policy.ts';
+import { checkUnionAcceptsMembers, formatMemberNumber } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
 import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
 import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import type { FileKind } from './file-check.ts';
 import type { HeaderMapping, MappingOverride } from './header-mapping.ts';
 import { importsRepository as repo } from './imports.repository.ts';
-import { openRosterFile, scanRoster } from './imports.service.ts';
-import type { RowOutcome } from './roster-rows.ts';
+import { type PreparedPerson, type PreparedRow, prepareRoster } from './roster-prepare.ts';
 
 /**
  * The roster import's write path, run as the job `member.import`. The file is read again
@@ -104,29 +101,14 @@ const emptyTally = (): MemberImportResult => ({
   problemsByCode: {},
 });
 
-/** A good row, keyed for the checks against the database. */
+/** A good row, for the checks against the database. */
 interface Candidate {
-  outcome: RowOutcome;
-  row: RosterRow;
-  idIndex: string;
-  phoneIndex: string | null;
+  outcome: PreparedRow;
+  row: PreparedPerson;
 }
 
 export function createMemberImportHandler(deps: CoreDeps) {
   const { write, dialect, cipher, blind, config } = deps;
-  const C = PERSON_FIELD_CONTEXTS;
-  // Pinyin initials cost more than the rest of a row's fields together, and rosters repeat
-  // names (王伟, 张敏 …): a bounded cache per import run.
-  const initialsCache = new Map<string, string>();
-  const initialsOf = (name: string): string => {
-    let v = initialsCache.get(name);
-    if (v === undefined) {
-      if (initialsCache.size >= 100_000) initialsCache.clear();
-      v = nameInitials(name);
-      initialsCache.set(name, v);
-    }
-    return v;
-  };
 
   return async function memberImport(
     job: JobContext<MemberImportPayload, MemberImportCheckpoint>,
@@ -142,46 +124,39 @@ export function createMemberImportHandler(deps: CoreDeps) {
     let total = job.resumeFrom?.total ?? p.estimate;
     await job.progress(tally.rowsRead, total);
 
-    const source = await openRosterFile(p.file, { kind: p.format, size: 0 });
+    const prepared = prepareRoster(
+      { file: p.file, format: p.format, override: p.override, today: p.today, skipThrough: lastRow, chunkRows },
+      { cipher, blind },
+    );
     try {
-      const scan = await scanRoster(source.rows, { today: p.today, ...(p.override ? { override: p.override } : {}) });
-      const mapping = scan.mapping;
-      let chunk: RowOutcome[] = [];
-      // The chunk being written while the next one is read and validated: on PostgreSQL the
-      // write mostly waits for the server, and that wait is the next chunk's parsing time.
-      // One write at a time, in order, so checkpoints and the tally still follow the file.
+      const first = await prepared.next();
+      if (first.done || first.value.kind !== 'mapping') throw new Error('the roster gave no header mapping');
+      const mapping = first.value.mapping;
+      // The chunk being written while the next one is prepared: on PostgreSQL the write mostly
+      // waits for the server, and that wait is the next chunk's preparation time. One write at
+      // a time, in order, so checkpoints and the tally still follow the file.
       let writing: Promise<number> | null = null;
       const settle = async () => {
         if (writing) lastRow = await writing;
         writing = null;
       };
-      const startWrite = (rows: RowOutcome[]) => {
-        writing = writeChunk(rows, mapping);
-        // Awaited by the next `settle`; until then a failure must not count as unhandled.
-        writing.catch(() => undefined);
-      };
       await job.throwIfCancelled();
       try {
-        for await (const outcome of scan.outcomes) {
-          // Rows of committed chunks are validated again (for in-file duplicates) but not written.
-          if (outcome.rowNumber <= lastRow) continue;
-          chunk.push(outcome);
-          if (chunk.length >= chunkRows) {
-            await settle();
-            await job.throwIfCancelled();
-            startWrite(chunk);
-            chunk = [];
-          }
+        for await (const message of prepared) {
+          if (message.kind !== 'rows') continue;
+          await settle();
+          await job.throwIfCancelled();
+          writing = writeChunk(message.rows, mapping);
+          // Awaited by the next `settle`; until then a failure must not count as unhandled.
+          writing.catch(() => undefined);
         }
         await settle();
-        if (chunk.length > 0) lastRow = await writeChunk(chunk, mapping);
       } finally {
         // Never leave a write running behind a failed read.
         await (writing as Promise<number> | null)?.catch(() => undefined);
       }
     } finally {
-      await source.rows.return(undefined);
-      source.close();
+      await prepared.return(undefined);
     }
     await job.progress(tally.rowsRead, tally.rowsRead);
     // The job is done: nothing will resume it, so the upload goes.
@@ -189,19 +164,11 @@ export function createMemberImportHandler(deps: CoreDeps) {
     return tally;
 
     /** Write one chunk in one transaction; returns the last row it covered. */
-    async function writeChunk(outcomes: RowOutcome[], mapping: HeaderMapping): Promise<number> {
+    async function writeChunk(outcomes: PreparedRow[], mapping: HeaderMapping): Promise<number> {
       const first = outcomes[0]!.rowNumber;
       const last = outcomes[outcomes.length - 1]!.rowNumber;
       const candidates: Candidate[] = [];
-      for (const o of outcomes) {
-        if (!o.row) continue;
-        candidates.push({
-          outcome: o,
-          row: o.row,
-          idIndex: blind.index(o.row.idNumber, C.idNumber),
-          phoneIndex: o.row.phone ? blind.index(o.row.phone, C.phone) : null,
-        });
-      }
+      for (const o of outcomes) if (o.person) candidates.push({ outcome: o, row: o.person });
       const next = { ...tally, problemsByCode: { ...tally.problemsByCode } };
       next.rowsRead += outcomes.length;
 
@@ -213,8 +180,8 @@ export function createMemberImportHandler(deps: CoreDeps) {
         if (!union) throw AppError.notFound('the union of the import is gone');
         checkUnionAcceptsMembers(union);
 
-        const idIndexes = candidates.map((c) => c.idIndex);
-        const phoneIndexes = candidates.flatMap((c) => (c.phoneIndex ? [c.phoneIndex] : []));
+        const idIndexes = candidates.map((c) => c.row.id_number_index);
+        const phoneIndexes = candidates.flatMap((c) => (c.row.phone_index ? [c.row.phone_index] : []));
         const givenNumbers = candidates.flatMap((c) => (c.row.memberNumber ? [c.row.memberNumber] : []));
         const [open, persons, phoneHolders, numbersInUse] = [
           await repo.openMembershipsByIdIndex(trx, idIndexes),
@@ -229,7 +196,7 @@ export function createMemberImportHandler(deps: CoreDeps) {
         // Problems found against the database, by row.
         const extra = new Map<number, RosterProblem[]>();
         const report = (
-          o: RowOutcome,
+          o: PreparedRow,
           field: RosterField,
           code: RosterProblemCode,
           params: RosterProblemParams = {},
@@ -250,7 +217,7 @@ export function createMemberImportHandler(deps: CoreDeps) {
         const accepted: Candidate[] = [];
         const numbersInChunk = new Map<string, number>();
         for (const c of candidates) {
-          const held = openByIndex.get(c.idIndex);
+          const held = openByIndex.get(c.row.id_number_index);
           if (held && held.org_id === union.id) {
             // Already a member here: importing the same roster twice changes nothing.
             next.alreadyMembers++;
@@ -261,9 +228,9 @@ export function createMemberImportHandler(deps: CoreDeps) {
               ...(covers(readScope, held.org_path) ? { orgName: held.org_name } : {}),
             });
           }
-          if (c.phoneIndex) {
-            const holder = phoneHolder.get(c.phoneIndex);
-            if (holder && holder.id_number_index !== c.idIndex) report(c.outcome, 'phone', 'phone_taken');
+          if (c.row.phone_index) {
+            const holder = phoneHolder.get(c.row.phone_index);
+            if (holder && holder.id_number_index !== c.row.id_number_index) report(c.outcome, 'phone', 'phone_taken');
           }
           const number = c.row.memberNumber;
           if (number) {
@@ -298,31 +265,29 @@ export function createMemberImportHandler(deps: CoreDeps) {
         let g = 0;
         for (const c of accepted) {
           const r = c.row;
-          const existing = personByIndex.get(c.idIndex);
+          const existing = personByIndex.get(r.id_number_index);
           const person: PersonTable = {
             id: existing?.id ?? newId(),
             name: r.name,
-            name_initials: initialsOf(r.name),
-            id_number_cipher: existing?.id_number_cipher ?? cipher.encrypt(r.idNumber, C.idNumber),
-            id_number_index: c.idIndex,
+            name_initials: r.name_initials,
+            id_number_cipher: existing?.id_number_cipher ?? r.id_number_cipher,
+            id_number_index: r.id_number_index,
             gender: r.gender,
-            birth_date: r.birthDate,
+            birth_date: r.birth_date,
             ethnicity: r.ethnicity,
-            political_status: r.politicalStatus,
+            political_status: r.political_status,
             education: r.education,
-            household_type: r.householdType,
-            household_region: r.householdRegion,
+            household_type: r.household_type,
+            household_region: r.household_region,
             // A rejoining person keeps a phone or card on record unless the roster gives new ones.
-            phone_cipher: r.phone ? cipher.encrypt(r.phone, C.phone) : (existing?.phone_cipher ?? null),
-            phone_index: c.phoneIndex ?? existing?.phone_index ?? null,
-            bank_card_cipher: r.bankCard
-              ? cipher.encrypt(r.bankCard, C.bankCard)
-              : (existing?.bank_card_cipher ?? null),
-            bank_card_index: r.bankCard ? blind.index(r.bankCard, C.bankCard) : (existing?.bank_card_index ?? null),
-            employment_type: r.employmentType,
-            new_form_group: r.newFormGroup,
+            phone_cipher: r.phone_cipher ?? existing?.phone_cipher ?? null,
+            phone_index: r.phone_index ?? existing?.phone_index ?? null,
+            bank_card_cipher: r.bank_card_cipher ?? existing?.bank_card_cipher ?? null,
+            bank_card_index: r.bank_card_index ?? existing?.bank_card_index ?? null,
+            employment_type: r.employment_type,
+            new_form_group: r.new_form_group,
             work_unit_id: null,
-            work_unit_name: r.workUnitName,
+            work_unit_name: r.work_unit_name,
             // A verification holds for the name it checked.
             real_name_verified: existing && existing.name === r.name ? existing.real_name_verified : 0,
             created_at: existing?.created_at ?? now,
@@ -336,7 +301,7 @@ export function createMemberImportHandler(deps: CoreDeps) {
           memberships.push({
             id: newId(),
             person_id: person.id,
-            id_number_index: c.idIndex,
+            id_number_index: r.id_number_index,
             org_id: union.id,
             org_path: union.path,
             province_root: union.province_root,
@@ -363,7 +328,7 @@ export function createMemberImportHandler(deps: CoreDeps) {
         for (const o of outcomes) {
           const all = o.problems.length > 0 ? o.problems : (extra.get(o.rowNumber) ?? []);
           // A row with no problem and no typed row lacks a required column altogether.
-          if (all.length === 0 && o.row) continue;
+          if (all.length === 0 && o.person) continue;
           const listed = all.length > 0 ? all : missingColumns(o, mapping);
           problems.push({
             job_id: job.id,
@@ -403,7 +368,7 @@ export function createMemberImportHandler(deps: CoreDeps) {
 }
 
 /** The problems of a row whose required column is missing from the file altogether. */
-function missingColumns(o: RowOutcome, mapping: HeaderMapping): RosterProblem[] {
+function missingColumns(o: PreparedRow, mapping: HeaderMapping): RosterProblem[] {
   return mapping.missingRequired.map((field) => ({
     row: o.rowNumber,
     column: null,
