@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { type Config, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { lockChain } from '../db/dialect.ts';
-import { ORG_TREE_LOCK } from '../modules/orgs/orgs.service.ts';
+import { ORG_TREE_LOCK } from '../db/org-scoped.ts';
 import { rebuildStatCounters, statDay } from '../modules/stats/stats.counters.ts';
 
 /**

@@ -5,6 +5,14 @@
  * `ORG_PATH_HISTORY_TABLES` when its paths record the past; a test checks every table with
  * such a column is in one of the two.
  */
+/**
+ * Advisory-lock key of the organization tree (PostgreSQL). Restructuring (move, merge,
+ * dissolve) holds it exclusively; writers that copy a parent's path (services of
+ * every module, and the workflow engine in core) hold it shared, so none
+ * of them can file a row under a path that a concurrent move is rewriting.
+ */
+export const ORG_TREE_LOCK = 0x4f524754; // "ORGT"
+
 export interface OrgScopedTable {
   table: string;
   /** The materialized path column. */

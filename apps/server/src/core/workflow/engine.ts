@@ -2,7 +2,7 @@ import type { ErrorCode } from '@zhgh/contracts';
 import type { Kysely } from 'kysely';
 import { lockShared } from '../../db/dialect.ts';
 import type { DB, WorkflowHistoryTable, WorkflowInstanceTable, WorkflowNoticeTable } from '../../db/schema.ts';
-import { ORG_TREE_LOCK } from '../../modules/orgs/orgs.service.ts';
+import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import { covers, requireInScope, scopeFor, type Scope } from '../access/scope.ts';
 import { type RequestContext, SYSTEM_ACTOR } from '../actor.ts';
 import { AppError, fieldError } from '../app-error.ts';

@@ -21,7 +21,7 @@ import type { ImportProblemTable, MembershipTable, PersonTable } from '../../db/
 import { checkUnionAcceptsMembers, formatMemberNumber } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
-import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
+import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import type { FileKind } from './file-check.ts';
 import type { HeaderMapping, MappingOverride } from './header-mapping.ts';

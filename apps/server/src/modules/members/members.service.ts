@@ -12,7 +12,7 @@ import type { BlindIndexer } from '../../core/crypto/blind-index.ts';
 import { isUniqueViolation, lockShared } from '../../db/dialect.ts';
 import type { DB, MembershipTable, OrganizationTable, PersonTable } from '../../db/schema.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
-import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
+import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
 import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import { workUnitsRepository } from '../work-units/work-units.repository.ts';

@@ -9,6 +9,7 @@ import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import { lockChain, lockShared } from '../../db/dialect.ts';
+import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import type { DB, MembershipTable, OrganizationTable } from '../../db/schema.ts';
 import { authRepository } from '../auth/auth.repository.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
@@ -25,13 +26,6 @@ import {
   requireNotRoot,
 } from './orgs.policy.ts';
 import { orgsRepository as repo } from './orgs.repository.ts';
-
-/**
- * Advisory-lock key of the organization tree (PostgreSQL). Restructuring (move, merge,
- * dissolve) holds it exclusively; writers that copy a parent's path hold it shared, so none
- * of them can file a row under a path that a concurrent move is rewriting.
- */
-export const ORG_TREE_LOCK = 0x4f524754; // "ORGT"
 
 type Q = Kysely<DB>;
 

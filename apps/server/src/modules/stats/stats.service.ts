@@ -7,7 +7,7 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { lockShared } from '../../db/dialect.ts';
 import type { OrganizationTable } from '../../db/schema.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
-import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
+import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import { bandCutoffsOn, countersAsOf, readCounters, rollAgeBands, STAT_KEYS, statDay } from './stats.counters.ts';
 
 /** A share with 4 decimals, or null when nothing is to be divided. */

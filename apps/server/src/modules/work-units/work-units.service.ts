@@ -13,7 +13,7 @@ import { isUniqueViolation, lockShared } from '../../db/dialect.ts';
 import type { DB, OrganizationTable, WorkUnitTable } from '../../db/schema.ts';
 import { requireActive } from '../orgs/orgs.policy.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
-import { ORG_TREE_LOCK } from '../orgs/orgs.service.ts';
+import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
 import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import { checkFoundedOn, checkUnion, creditCodeProblem, creditCodeTaken } from './work-units.policy.ts';
