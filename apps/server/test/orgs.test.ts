@@ -599,6 +599,7 @@ describe(`${orgRoutes.move.id} (POST /api/orgs/:id/move)`, () => {
       payout_batch: 0,
       workflow_instance: 0,
       workflow_notice: 0,
+      model_worker: 0,
     });
     // History is not rewritten: the union's creation stays filed under its old path.
     const [created] = await auditOf('org.create', union.id);

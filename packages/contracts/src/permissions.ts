@@ -54,6 +54,16 @@ export const PERMISSIONS = [
   def('workflow.read', '查看业务办理（申请、审批记录、待办）', 'View applications, their history and work queues', [
     'org.read',
   ]),
+  def('modelWorker.read', '查看劳模工匠名册', 'View the model-worker and craftsman registry', ['org.read']),
+  def('modelWorker.write', '登记和编辑劳模工匠', 'Register and edit model workers and craftsmen', ['modelWorker.read']),
+  def('modelWorker.export', '导出劳模工匠名册', 'Export the model-worker registry', ['modelWorker.read']),
+  def(
+    'subsidy.review',
+    '审核专项补助（入户调查、核实、公示）',
+    'Review special subsidies (household survey, verification, notice)',
+    ['workflow.read', 'modelWorker.read'],
+  ),
+  def('subsidy.policy', '设置补助政策', 'Set subsidy policies', ['modelWorker.read']),
 ] as const satisfies readonly PermissionDef[];
 
 export type PermissionCode = (typeof PERMISSIONS)[number]['code'];
@@ -101,7 +111,15 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'grassroots_cadre',
     zh: '基层工会干部',
     en: 'Grassroots cadre',
-    permissions: [...CADRE_BASE, 'member.write', 'member.import', 'member.export', 'job.manage'],
+    permissions: [
+      ...CADRE_BASE,
+      'member.write',
+      'member.import',
+      'member.export',
+      'job.manage',
+      'modelWorker.read',
+      'subsidy.review',
+    ],
     for: ['cadre'],
   },
   {
@@ -116,6 +134,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'member.export',
       'member.reveal',
       'job.manage',
+      'modelWorker.read',
+      'subsidy.review',
     ],
     for: ['cadre'],
   },
@@ -132,6 +152,11 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'member.import',
       'member.export',
       'job.manage',
+      'modelWorker.read',
+      'modelWorker.write',
+      'modelWorker.export',
+      'subsidy.review',
+      'subsidy.policy',
     ],
     for: ['cadre'],
   },
@@ -139,14 +164,31 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     code: 'finance_officer',
     zh: '财务人员',
     en: 'Finance officer',
-    permissions: ['org.read', 'member.read', 'finance.read', 'finance.pay', 'job.read'],
+    // workflow.read: the payment plan is a step of the subsidy applications they pay.
+    permissions: [
+      'org.read',
+      'member.read',
+      'finance.read',
+      'finance.pay',
+      'job.read',
+      'workflow.read',
+      'modelWorker.read',
+    ],
     for: ['cadre'],
   },
   {
     code: 'auditor',
     zh: '经审人员',
     en: 'Auditor',
-    permissions: ['org.read', 'member.read', 'finance.read', 'audit.read', 'job.read'],
+    permissions: [
+      'org.read',
+      'member.read',
+      'finance.read',
+      'audit.read',
+      'job.read',
+      'workflow.read',
+      'modelWorker.read',
+    ],
     for: ['cadre'],
   },
   {

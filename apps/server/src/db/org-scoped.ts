@@ -36,6 +36,7 @@ export const ORG_SCOPED_TABLES: readonly OrgScopedTable[] = [
   { table: 'payout_batch', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'workflow_instance', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'workflow_notice', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'model_worker', path: 'org_path', provinceRoot: 'province_root', depth: null },
 ];
 
 /**

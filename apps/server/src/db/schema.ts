@@ -173,6 +173,8 @@ export interface UserAccountTable {
   failed_attempts: number;
   locked_until: string | null;
   last_login_at: string | null;
+  /** The real-name record a member account speaks for (migration 0011). */
+  person_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -289,6 +291,7 @@ export interface DB {
   workflow_notice: WorkflowNoticeTable;
   workflow_objection: WorkflowObjectionTable;
   calendar_day: CalendarDayTable;
+  model_worker: ModelWorkerTable;
 }
 
 /** One application of any kind, as the workflow engine runs it (migration 0010). */
@@ -472,6 +475,33 @@ export interface PayoutLineTable {
   send_transfer_id: string | null;
   result_transfer_id: string | null;
   result_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One honour of one person in the model-worker and craftsman registry (migration 0011). */
+export interface ModelWorkerTable {
+  id: string;
+  person_id: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  category: 'model_worker' | 'craftsman';
+  level: 'national' | 'provincial' | 'city';
+  title: string;
+  awarding_body: string | null;
+  year_awarded: number;
+  certificate_no: string;
+  honor_status: 'kept' | 'revoked';
+  /** YYYY-MM-DD */
+  revoked_on: string | null;
+  revoked_reason: string | null;
+  employment_status: 'employed' | 'retired' | 'unemployed' | 'other';
+  farmer: number;
+  lost_work_capacity: number;
+  /** YYYY-MM-DD */
+  deceased_on: string | null;
+  bank_name: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -77,6 +77,7 @@ export function createAccessService(deps: CoreDeps) {
       failed_attempts: 0,
       locked_until: null,
       last_login_at: null,
+      person_id: null,
       created_at: now,
       updated_at: now,
     };

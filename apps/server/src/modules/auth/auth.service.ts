@@ -323,6 +323,7 @@ export function createAuthService(deps: CoreDeps) {
             failed_attempts: 0,
             locked_until: null,
             last_login_at: null,
+            person_id: null,
             created_at: now,
             updated_at: now,
           };
