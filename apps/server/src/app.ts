@@ -45,6 +45,8 @@ import { createSystemService } from './modules/system/system.service.ts';
 import { bindWorkUnitRoutes } from './modules/work-units/work-units.routes.ts';
 import { createWorkUnitsService } from './modules/work-units/work-units.service.ts';
 import { startPeriodic } from './core/jobs/periodic.ts';
+import { createLedger } from './core/ledger/ledger.ts';
+import { createPayouts } from './core/ledger/payouts.ts';
 import { createWorkflowRegistry } from './core/workflow/definition.ts';
 import { createWorkflowEngine } from './core/workflow/engine.ts';
 import { bindWorkflowRoutes } from './modules/workflow/workflow.routes.ts';
@@ -88,6 +90,9 @@ export function createServices(core: CoreDeps, database: Database) {
   // One engine for every application type: modules that run applications receive it and
   // register their definitions on its registry (an invalid definition stops the boot).
   const workflowEngine = createWorkflowEngine(core, createWorkflowRegistry());
+  // One ledger: money moves only through it; payout batches pay what it holds as payable.
+  const ledger = createLedger(core);
+  const payouts = createPayouts(core, ledger);
   return {
     system: createSystemService(database),
     auth: createAuthService(core),
@@ -102,6 +107,8 @@ export function createServices(core: CoreDeps, database: Database) {
     jobs: createJobsService(core),
     stats: createStatsService(core),
     workflow: createWorkflowService(core, workflowEngine),
+    ledger,
+    payouts,
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -8,6 +8,7 @@ import { AppError, fieldError } from '../app-error.ts';
 import { localDate } from '../calendar.ts';
 import type { CoreDeps } from '../deps.ts';
 import { newId } from '../ids.ts';
+import type { WriteScope } from '../unit-of-work.ts';
 import {
   formatYuan,
   lineReference,
@@ -73,9 +74,21 @@ const text = (zh: string, en: string) => ({ 'zh-CN': zh, en });
 /** Rolls back a reconciliation that found, inside the lock, nothing left to settle. */
 class NothingLeft extends Error {}
 
+/**
+ * What a module does, inside the reconciliation's transaction, when a line it referenced is
+ * settled (a subsidy marks its application paid, or owed again). Throwing rolls the whole
+ * reconciliation back.
+ */
+export type SettlementListener = (
+  s: WriteScope,
+  settled: { line: PayoutLineView; batch: PayoutBatchTable; status: 'paid' | 'failed'; reason: string | null },
+) => Promise<void>;
+
 export function createPayouts(deps: Deps, ledger: Ledger) {
   const { db, write, cipher, sms } = deps;
   const iso = () => deps.now().toISOString();
+  // Listeners by the lines' reference type: the module that put the line in the batch.
+  const listeners = new Map<string, SettlementListener>();
 
   function scopeOf(ctx: RequestContext, permission: string): Scope | null {
     return ctx.actor.kind === 'system' ? null : scopeFor(ctx.principal, permission);
@@ -218,6 +231,13 @@ export function createPayouts(deps: Deps, ledger: Ledger) {
   }
 
   return {
+    /** Register what happens to a module's own records when their lines are settled. */
+    onSettled(referenceType: string, listener: SettlementListener): void {
+      if (listeners.has(referenceType))
+        throw new Error(`payout settlement listener for ${referenceType} registered twice`);
+      listeners.set(referenceType, listener);
+    },
+
     /**
      * A draft batch of payables. Each line is checked against what its payable can still
      * give (balance less other drafts), the card is copied encrypted, nothing moves yet.
@@ -485,6 +505,20 @@ export function createPayouts(deps: Deps, ledger: Ledger) {
           if (r.created) posted.push(r.transfer);
           if (result.status === 'failed') failed.push({ line, reason: result.reason! });
           else paid++;
+          const listener = line.reference_type ? listeners.get(line.reference_type) : undefined;
+          if (listener) {
+            const settled = {
+              ...line,
+              status: result.status,
+              failure_reason: result.status === 'failed' ? result.reason! : null,
+            };
+            await listener(s, {
+              line: viewOf(settled),
+              batch: found,
+              status: result.status,
+              reason: result.status === 'failed' ? result.reason! : null,
+            });
+          }
         }
         const open = lines.length - lines.filter((l) => l.status === 'paid' || l.status === 'failed').length;
         if (open === todo.length) {
