@@ -8,6 +8,7 @@ import { newId, nowIso } from '../ids.ts';
 /** Advisory-lock key of the audit chain (PostgreSQL); any constant unique to this chain. */
 export const AUDIT_CHAIN_LOCK = 0x5a484748; // "ZHGH"
 export const GENESIS_HASH = '0'.repeat(64);
+const INSERT_CHUNK = 500;
 
 /** One changed field. Sensitive fields record that they changed, never their values. */
 export interface FieldChange {
@@ -89,6 +90,12 @@ export interface AuditLog {
    * chain lock, so the head cannot have moved, and the re-read is skipped.
    */
   append(trx: Transaction<DB>, input: AuditInput, head?: ChainHead): Promise<ChainHead>;
+  /**
+   * The chained row of one event, not yet written: takes the chain lock and reads the head
+   * when no head is given, exactly as `append` does. `insert` writes such rows, in order.
+   */
+  chain(trx: Transaction<DB>, input: AuditInput, head?: ChainHead): Promise<AuditEventTable>;
+  insert(trx: Transaction<DB>, rows: readonly AuditEventTable[]): Promise<void>;
   verify(
     db: Kysely<DB>,
     options?: { batchSize?: number; onProgress?: (checked: number) => void },
@@ -101,41 +108,55 @@ export type VerifyResult =
 
 export function createAuditLog(options: { dialect: DialectName; key: Buffer }): AuditLog {
   const { dialect, key } = options;
-  return {
-    async append(trx, input, known) {
-      // Writers take the chain lock, read the head, and insert head+1. The primary key on
-      // seq is the second wall: a writer that somehow skipped the lock fails instead of forking.
-      let head = known;
-      if (!head) {
-        await lockChain(trx as unknown as Kysely<unknown>, dialect, AUDIT_CHAIN_LOCK);
-        head = await trx
-          .selectFrom('audit_event')
-          .select(['seq', 'hash'])
-          .orderBy('seq', 'desc')
-          .limit(1)
-          .executeTakeFirst();
-      }
-      const entry = {
-        seq: (head?.seq ?? 0) + 1,
-        id: newId(),
-        occurred_at: nowIso(),
-        actor_id: input.actor.id,
-        actor_kind: input.actor.kind === 'user' ? input.actor.userKind : input.actor.kind,
-        action: input.action,
-        subject_type: input.subjectType,
-        subject_id: input.subjectId ?? null,
-        org_path: input.orgPath ?? null,
-        province_root: provinceRootOf(input.orgPath),
-        changes: input.changes && input.changes.length > 0 ? JSON.stringify(input.changes) : null,
-        request_id: input.requestId ?? null,
-      };
-      const prevHash = head?.hash ?? GENESIS_HASH;
-      const hash = chainHash(key, prevHash, entry);
+
+  async function chain(trx: Transaction<DB>, input: AuditInput, known?: ChainHead): Promise<AuditEventTable> {
+    // Writers take the chain lock, read the head, and insert head+1. The primary key on
+    // seq is the second wall: a writer that somehow skipped the lock fails instead of forking.
+    let head = known;
+    if (!head) {
+      await lockChain(trx as unknown as Kysely<unknown>, dialect, AUDIT_CHAIN_LOCK);
+      head = await trx
+        .selectFrom('audit_event')
+        .select(['seq', 'hash'])
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+    }
+    const entry = {
+      seq: (head?.seq ?? 0) + 1,
+      id: newId(),
+      occurred_at: nowIso(),
+      actor_id: input.actor.id,
+      actor_kind: input.actor.kind === 'user' ? input.actor.userKind : input.actor.kind,
+      action: input.action,
+      subject_type: input.subjectType,
+      subject_id: input.subjectId ?? null,
+      org_path: input.orgPath ?? null,
+      province_root: provinceRootOf(input.orgPath),
+      changes: input.changes && input.changes.length > 0 ? JSON.stringify(input.changes) : null,
+      request_id: input.requestId ?? null,
+    };
+    const prevHash = head?.hash ?? GENESIS_HASH;
+    return { ...entry, prev_hash: prevHash, hash: chainHash(key, prevHash, entry) };
+  }
+
+  async function insert(trx: Transaction<DB>, rows: readonly AuditEventTable[]): Promise<void> {
+    // 13 columns a row: 500 rows stay under SQLite's 32,766 bound parameters.
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       await trx
         .insertInto('audit_event')
-        .values({ ...entry, prev_hash: prevHash, hash })
+        .values(rows.slice(i, i + INSERT_CHUNK))
         .execute();
-      return { seq: entry.seq, hash };
+    }
+  }
+
+  return {
+    chain,
+    insert,
+    async append(trx, input, known) {
+      const row = await chain(trx, input, known);
+      await insert(trx, [row]);
+      return { seq: row.seq, hash: row.hash };
     },
 
     async verify(db, opts = {}) {
