@@ -28,6 +28,7 @@ describe('configuration', () => {
     ['FIELD_CIPHER', 'des'],
     ['FIELD_KEYS', 'no-colon'],
     ['AUDIT_KEY', 'short'],
+    ['DEV_CLOCK_OFFSET_DAYS', '-1'],
   ])('names the variable when %s=%s', (variable, value) => {
     try {
       loadConfig({ [variable]: value });
@@ -37,5 +38,10 @@ describe('configuration', () => {
       expect((err as ConfigError).problems[0]!.variable).toBe(variable);
       expect((err as ConfigError).message).toContain(variable);
     }
+  });
+
+  it('refuses a clock offset in production, and takes it elsewhere', () => {
+    expect(loadConfig({ DEV_CLOCK_OFFSET_DAYS: '6' }).DEV_CLOCK_OFFSET_DAYS).toBe(6);
+    expect(() => loadConfig({ NODE_ENV: 'production', DEV_CLOCK_OFFSET_DAYS: '6' })).toThrow(/DEV_CLOCK_OFFSET_DAYS/);
   });
 });

@@ -113,6 +113,11 @@ const schema = z.object({
    * commits and audit events are cheap per row, small enough that a cancel is quick.
    */
   IMPORT_CHUNK_ROWS: z.coerce.number().int().min(1).max(50_000).default(5_000),
+  /**
+   * Runs the platform's clock this many days ahead (demos and browser journeys that must see
+   * a public notice period end or a deadline pass). Refused in production.
+   */
+  DEV_CLOCK_OFFSET_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DATA_DIR'> & {
@@ -135,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), reason: i.message })));
   }
   const c = parsed.data;
+  if (c.NODE_ENV === 'production' && c.DEV_CLOCK_OFFSET_DAYS !== 0) {
+    throw new ConfigError([{ variable: 'DEV_CLOCK_OFFSET_DAYS', reason: 'must be 0 in production' }]);
+  }
   const dataDir = path.resolve(c.DATA_DIR);
   return {
     ...c,

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     throw err;
   }
   await migrateToLatest(database);
-  const app = await buildApp({ config, database });
+  const offsetMs = config.DEV_CLOCK_OFFSET_DAYS * 86_400_000;
+  const now = offsetMs > 0 ? () => new Date(Date.now() + offsetMs) : undefined;
+  const app = await buildApp({ config, database, ...(now ? { now } : {}) });
   const seeded = demoDataWanted(config) && (await seedDemoData(app));
 
   let closing = false;
