@@ -12,16 +12,30 @@ export const ARTIFACTS = path.join(root, 'e2e', 'artifacts');
 export interface RunningServer {
   url: string;
   dataDir: string;
-  stop(): Promise<void>;
+  /** Stop the process; `keepData` leaves the data folder for a restart on it. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Restart on this data folder (its database, keys and outbox) instead of a fresh one. */
+  dataDir?: string;
+  /** Extra environment, e.g. DEV_CLOCK_OFFSET_DAYS to see a notice period end. */
+  env?: Record<string, string>;
 }
 
 /**
  * The real server as `npm start` runs it: a fresh data folder (SQLite, keys, SMS outbox),
  * demo data loaded, built front ends served, on a free port.
  */
-export async function startServer(): Promise<RunningServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-e2e-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-e2e-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
   // Browser journeys run on the embedded database whatever the surrounding test run uses.
   delete env.DATABASE_URL;
   delete env.NODE_ENV;
@@ -48,13 +62,13 @@ export async function startServer(): Promise<RunningServer> {
   return {
     url,
     dataDir,
-    async stop() {
+    async stop(stopOptions = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
       }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!stopOptions.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
