@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { allRoutes, type ErrorCode, PERMISSION_CODES, type RouteContract } from '@zhgh/contracts';
+import { allRoutes, type ErrorCode, luhnCheckDigit, PERMISSION_CODES, type RouteContract } from '@zhgh/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
 import type { JobTable, OrganizationTable, WorkUnitTable } from '../src/db/schema.ts';
@@ -602,7 +602,169 @@ const SPECS: Record<string, Spec> = {
     },
     sees: (body) => items(body).some((i) => i.id === matrixInstance),
   },
+  // finance: home's accounts and batches at the county; every write gets fresh records, so
+  // each position meets the same state.
+  'finance.accounts': {
+    access: 'list',
+    request: async (w) => ({
+      method: 'GET',
+      url: `/api/finance/accounts?purpose=${(await homeFinance(w)).purpose}&pageSize=200`,
+    }),
+    sees: (body) => items(body).length > 0,
+  },
+  'finance.account': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/finance/accounts/${(await homeFinance(w)).budget.id}` }),
+  },
+  'finance.statement': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'GET',
+      url: `/api/finance/accounts/${(await homeFinance(w)).budget.id}/statement`,
+    }),
+  },
+  'finance.openAccount': {
+    access: 'scoped',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/finance/accounts',
+      body: { orgId: w.tree.county.id, kind: 'budget', purpose: unique('m_').toLowerCase() },
+    }),
+  },
+  'finance.allocate': {
+    access: 'scoped',
+    request: async (w) => {
+      const { funding, budget } = await homeFinance(w);
+      return {
+        method: 'POST',
+        url: '/api/finance/transfers',
+        body: { debitAccountId: funding.id, creditAccountId: budget.id, amount: 1, idempotencyKey: randomUUID() },
+      };
+    },
+  },
+  'finance.reverse': {
+    access: 'scoped',
+    request: async (w) => {
+      const { funding, budget } = await homeFinance(w);
+      const transfer = await app().services.ledger.transfer(sys, {
+        idempotencyKey: randomUUID(),
+        debitAccountId: funding.id,
+        creditAccountId: budget.id,
+        amount: 1,
+        kind: 'allocation',
+      });
+      return {
+        method: 'POST',
+        url: `/api/finance/transfers/${transfer.id}/reversal`,
+        body: { reason: '矩阵冲正', idempotencyKey: randomUUID() },
+      };
+    },
+  },
+  'payout.list': {
+    access: 'list',
+    request: async (w) => {
+      matrixBatch ??= (await homeBatch(w, 'draft')).id;
+      return { method: 'GET', url: '/api/finance/payout-batches?pageSize=200' };
+    },
+    sees: (body) => items(body).some((b) => b.id === matrixBatch),
+  },
+  'payout.get': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/finance/payout-batches/${(await homeBatch(w, 'draft')).id}` }),
+  },
+  'payout.create': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: '/api/finance/payout-batches',
+      body: { orgId: w.tree.county.id, purpose: (await homeOwed(w)).purpose },
+    }),
+  },
+  'payout.cancel': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/finance/payout-batches/${(await homeBatch(w, 'draft')).id}/cancel`,
+    }),
+  },
+  'payout.send': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/finance/payout-batches/${(await homeBatch(w, 'draft')).id}/send`,
+    }),
+  },
+  'payout.bankFile': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'GET',
+      url: `/api/finance/payout-batches/${(await homeBatch(w, 'sent')).id}/bank-file`,
+    }),
+  },
+  'payout.reconcile': {
+    access: 'scoped',
+    request: async (w) => {
+      const { body, contentType } = multipartBody({
+        file: { filename: 'result.csv', content: Buffer.from('行号,结果\r\n1,成功\r\n'), contentType: 'text/csv' },
+      });
+      return {
+        method: 'POST',
+        url: `/api/finance/payout-batches/${(await homeBatch(w, 'sent')).id}/results`,
+        body,
+        headers: { 'content-type': contentType },
+      };
+    },
+  },
 };
+
+/** Home's funding and budget accounts of one purpose, made on first use. */
+let matrixFinance: Awaited<ReturnType<typeof homeOwed>> | undefined;
+async function homeFinance(w: World) {
+  matrixFinance ??= await homeOwed(w);
+  return matrixFinance;
+}
+/** A new purpose at home: a funded budget and one payee with a bank card owed 100 fen. */
+async function homeOwed(w: World) {
+  const ledger = app().services.ledger;
+  const purpose = unique('m_').toLowerCase();
+  const funding = await ledger.open(sys, { kind: 'funding', orgId: w.tree.county.id, purpose });
+  const budget = await ledger.open(sys, { kind: 'budget', orgId: w.tree.county.id, purpose });
+  await ledger.transfer(sys, {
+    idempotencyKey: randomUUID(),
+    debitAccountId: funding.id,
+    creditAccountId: budget.id,
+    amount: 1_000_000,
+    kind: 'allocation',
+  });
+  const member = await makeMember(app(), { org: await homeUnion(w), bankCard: matrixCard() });
+  const payable = await ledger.open(sys, {
+    kind: 'payable',
+    orgId: w.tree.county.id,
+    purpose,
+    personId: member.person.id,
+  });
+  await ledger.transfer(sys, {
+    idempotencyKey: randomUUID(),
+    debitAccountId: budget.id,
+    creditAccountId: payable.id,
+    amount: 100,
+    kind: 'payment',
+  });
+  return { purpose, funding, budget };
+}
+function matrixCard(): string {
+  const payload = `621700${String(Math.floor(Math.random() * 1e12)).padStart(12, '0')}`;
+  return payload + luhnCheckDigit(payload);
+}
+/** Home's batch for the list route. */
+let matrixBatch: string | undefined;
+/** A fresh batch at home, left as a draft or sent. */
+async function homeBatch(w: World, status: 'draft' | 'sent') {
+  const { purpose } = await homeOwed(w);
+  const { batch } = await app().services.payouts.createBatch(sys, { orgId: w.tree.county.id, purpose });
+  if (status === 'sent') await app().services.payouts.sendBatch(sys, batch.id);
+  return batch;
+}
 
 /** The fixture definitions, registered on the app's one engine at first use. */
 function workflowEngine() {

@@ -4,6 +4,7 @@ export * from './auth.ts';
 export * from './common.ts';
 export * from './errors.ts';
 export * from './exports.ts';
+export * from './finance.ts';
 export * from './imports.ts';
 export * from './jobs.ts';
 export * from './members.ts';

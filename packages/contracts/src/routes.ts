@@ -2,6 +2,7 @@ import { accessRoutes } from './access.ts';
 import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import { exportRoutes } from './exports.ts';
+import { financeRoutes } from './finance.ts';
 import { importRoutes } from './imports.ts';
 import { jobRoutes } from './jobs.ts';
 import { memberRoutes } from './members.ts';
@@ -28,4 +29,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(regionRoutes),
   ...Object.values(statsRoutes),
   ...Object.values(workflowRoutes),
+  ...Object.values(financeRoutes),
 ];
