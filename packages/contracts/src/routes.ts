@@ -5,6 +5,7 @@ import { exportRoutes } from './exports.ts';
 import { importRoutes } from './imports.ts';
 import { jobRoutes } from './jobs.ts';
 import { memberRoutes } from './members.ts';
+import { modelWorkerRoutes } from './model-workers.ts';
 import { orgRoutes } from './orgs.ts';
 import { regionRoutes } from './regions.ts';
 import { statsRoutes } from './stats.ts';
@@ -28,4 +29,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(regionRoutes),
   ...Object.values(statsRoutes),
   ...Object.values(workflowRoutes),
+  ...Object.values(modelWorkerRoutes),
 ];
