@@ -50,6 +50,8 @@ import { createPayouts } from './core/ledger/payouts.ts';
 import { createWorkflowRegistry } from './core/workflow/definition.ts';
 import { createWorkflowEngine } from './core/workflow/engine.ts';
 import { bindWorkflowRoutes } from './modules/workflow/workflow.routes.ts';
+import { bindModelWorkerRoutes } from './modules/model-workers/model-workers.routes.ts';
+import { createModelWorkersService } from './modules/model-workers/model-workers.service.ts';
 import { createWorkflowService } from './modules/workflow/workflow.service.ts';
 import { bindFinanceRoutes } from './modules/finance/finance.routes.ts';
 import { createFinanceService } from './modules/finance/finance.service.ts';
@@ -112,6 +114,7 @@ export function createServices(core: CoreDeps, database: Database) {
     ledger,
     payouts,
     finance: createFinanceService(core, ledger, payouts),
+    modelWorkers: createModelWorkersService(core),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -165,6 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindStatsRoutes(router.bind, services.stats);
   bindWorkflowRoutes(router.bind, services.workflow);
   bindFinanceRoutes(router.bind, services.finance);
+  bindModelWorkerRoutes(router.bind, services.modelWorkers);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

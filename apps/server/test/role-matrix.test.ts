@@ -16,6 +16,7 @@ import {
   makeTree,
   makeUser,
   permissionsWithout,
+  randomIdNumber,
   randomPhone,
   signIn,
   type TestUser,
@@ -715,6 +716,69 @@ const SPECS: Record<string, Spec> = {
       };
     },
   },
+
+  // model-worker registry: scoped requests act on a fresh entry kept by the home county.
+  'modelWorker.list': {
+    access: 'list',
+    request: async (w) => {
+      await homeModelWorker(w);
+      return { method: 'GET', url: `/api/model-workers?pageSize=200&year=2019` };
+    },
+    sees: (body) => items(body).some((m) => m.id === matrixModelWorker),
+  },
+  'modelWorker.export': {
+    access: 'scoped',
+    request: (w) => ({ method: 'GET', url: `/api/model-workers/export?orgId=${w.tree.county.id}` }),
+  },
+  'modelWorker.get': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/model-workers/${await freshModelWorker(w)}` }),
+  },
+  'modelWorker.create': {
+    access: 'scoped',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/model-workers',
+      body: {
+        orgId: w.tree.county.id,
+        name: '李劳模',
+        idNumber: randomIdNumber(),
+        category: 'model_worker',
+        level: 'city',
+        title: '市级劳动模范',
+        yearAwarded: 2020,
+        employmentStatus: 'employed',
+      },
+    }),
+  },
+  'modelWorker.update': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'PATCH',
+      url: `/api/model-workers/${await freshModelWorker(w)}`,
+      body: { employmentStatus: 'retired' },
+    }),
+  },
+  'modelWorker.revoke': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/model-workers/${await freshModelWorker(w)}/revoke`,
+      body: { revokedOn: '2024-01-02', reason: '违纪被撤销荣誉称号' },
+    }),
+  },
+  'modelWorker.restore': {
+    access: 'scoped',
+    request: async (w) => {
+      const id = await freshModelWorker(w);
+      await app().services.modelWorkers.revoke(sys, id, { revokedOn: '2024-01-02', reason: '误撤销' });
+      return { method: 'POST', url: `/api/model-workers/${id}/restore`, body: { reason: '复核后恢复' } };
+    },
+  },
+  'modelWorker.certificate': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/model-workers/${await freshModelWorker(w)}/certificate` }),
+  },
 };
 
 /** Home's funding and budget accounts of one purpose, made on first use. */
@@ -809,6 +873,27 @@ const sys = { actor: SYSTEM_ACTOR };
 /** Home's work unit for the list route, made on first use. */
 let matrixUnit: WorkUnitTable | undefined;
 /** Home's member for the member list and as-of routes, made on first use. */
+/** A registry entry (year 2019) kept by the home county, made on first use. */
+let matrixModelWorker: string | undefined;
+async function homeModelWorker(w: World) {
+  matrixModelWorker ??= await freshModelWorker(w, 2019);
+  return matrixModelWorker;
+}
+async function freshModelWorker(w: World, year = 2021): Promise<string> {
+  const entry = await app().services.modelWorkers.provision(sys, {
+    orgId: w.tree.county.id,
+    name: '张工匠',
+    idNumber: randomIdNumber(),
+    category: 'craftsman',
+    level: 'city',
+    title: '市级工匠',
+    yearAwarded: year,
+    employmentStatus: 'employed',
+    farmer: false,
+    lostWorkCapacity: false,
+  });
+  return entry.row.id;
+}
 let matrixMember: Awaited<ReturnType<typeof makeMember>> | undefined;
 async function homeMember(w: World) {
   matrixMember ??= await freshMember(w);

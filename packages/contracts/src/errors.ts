@@ -81,6 +81,10 @@ export const ERROR_CODES = [
   'PAYOUT_NO_BANK_CARD',
   'PAYOUT_NOTHING_TO_PAY',
   'PAYOUT_RESULT_FILE_INVALID',
+  // model-worker registry
+  'MODEL_WORKER_AWARD_TAKEN',
+  'MODEL_WORKER_CERTIFICATE_TAKEN',
+  'MODEL_WORKER_HONOR_STATE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -179,6 +183,11 @@ export function statusOf(code: ErrorCode): number {
       return 409;
     case 'PAYOUT_RESULT_FILE_INVALID':
       return 400;
+    // model-worker registry
+    case 'MODEL_WORKER_AWARD_TAKEN':
+    case 'MODEL_WORKER_CERTIFICATE_TAKEN':
+    case 'MODEL_WORKER_HONOR_STATE':
+      return 409;
     // uploads and roster imports
     case 'FILE_TOO_LARGE':
       return 413;
@@ -363,6 +372,17 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '银行回盘文件有误，请按标出的行和列修改后重新上传；本次未做任何处理'
         : 'The bank result file is malformed; fix the line and column named and upload it again (nothing was applied)';
+    // model-worker registry
+    case 'MODEL_WORKER_AWARD_TAKEN':
+      return zh
+        ? '此人的同一类别、同一级别、同一年度的荣誉已登记，请勿重复登记'
+        : 'This honour (same person, category, level and year) is already in the registry';
+    case 'MODEL_WORKER_CERTIFICATE_TAKEN':
+      return zh ? '该证书编号已被使用' : 'This certificate number is already in use';
+    case 'MODEL_WORKER_HONOR_STATE':
+      return zh
+        ? '荣誉状态不允许此操作：只能撤销保留中的荣誉，只能恢复已撤销的荣誉'
+        : 'Not possible in the honour’s state: only a kept honour can be revoked, only a revoked one restored';
     // workflow engine
     case 'WORKFLOW_ACTION_UNAVAILABLE':
       return zh

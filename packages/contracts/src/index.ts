@@ -8,6 +8,7 @@ export * from './finance.ts';
 export * from './imports.ts';
 export * from './jobs.ts';
 export * from './members.ts';
+export * from './model-workers.ts';
 export * from './openapi.ts';
 export * from './orgs.ts';
 export * from './permissions.ts';

@@ -6,6 +6,7 @@ import { financeRoutes } from './finance.ts';
 import { importRoutes } from './imports.ts';
 import { jobRoutes } from './jobs.ts';
 import { memberRoutes } from './members.ts';
+import { modelWorkerRoutes } from './model-workers.ts';
 import { orgRoutes } from './orgs.ts';
 import { regionRoutes } from './regions.ts';
 import { statsRoutes } from './stats.ts';
@@ -30,4 +31,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(statsRoutes),
   ...Object.values(workflowRoutes),
   ...Object.values(financeRoutes),
+  ...Object.values(modelWorkerRoutes),
 ];
