@@ -12,6 +12,7 @@ import type { RouteContract } from './route.ts';
 import { systemRoutes } from './system.ts';
 import { workUnitRoutes } from './work-units.ts';
 import { workflowRoutes } from './workflow.ts';
+import { subsidyRoutes } from './subsidies.ts';
 
 /** Every endpoint of the platform; the server binds exactly these and tests enumerate them. */
 export const allRoutes: readonly RouteContract[] = [
@@ -28,4 +29,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(regionRoutes),
   ...Object.values(statsRoutes),
   ...Object.values(workflowRoutes),
+  ...Object.values(subsidyRoutes),
 ];
