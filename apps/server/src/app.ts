@@ -55,6 +55,8 @@ import { createModelWorkersService } from './modules/model-workers/model-workers
 import { createWorkflowService } from './modules/workflow/workflow.service.ts';
 import { bindFinanceRoutes } from './modules/finance/finance.routes.ts';
 import { createFinanceService } from './modules/finance/finance.service.ts';
+import { bindSubsidyRoutes } from './modules/subsidies/subsidies.routes.ts';
+import { createSubsidiesService } from './modules/subsidies/subsidies.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -115,6 +117,7 @@ export function createServices(core: CoreDeps, database: Database) {
     payouts,
     finance: createFinanceService(core, ledger, payouts),
     modelWorkers: createModelWorkersService(core),
+    subsidies: createSubsidiesService(core, workflowEngine, ledger, payouts),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -169,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindWorkflowRoutes(router.bind, services.workflow);
   bindFinanceRoutes(router.bind, services.finance);
   bindModelWorkerRoutes(router.bind, services.modelWorkers);
+  bindSubsidyRoutes(router.bind, services.subsidies);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

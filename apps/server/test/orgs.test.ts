@@ -600,6 +600,9 @@ describe(`${orgRoutes.move.id} (POST /api/orgs/:id/move)`, () => {
       workflow_instance: 0,
       workflow_notice: 0,
       model_worker: 0,
+      subsidy_policy: 0,
+      subsidy_plan: 0,
+      subsidy_award: 0,
     });
     // History is not rewritten: the union's creation stays filed under its old path.
     const [created] = await auditOf('org.create', union.id);

@@ -27,6 +27,7 @@ import {
 import { createTestApp, createTestClock } from './harness.ts';
 import { csvBytes, rosterMatrix } from './import-files.ts';
 import { joinFixture, subsidyFixture } from './workflow-fixtures.ts';
+import { fundBudget, makeModelWorker } from './subsidies-fixtures.ts';
 
 /**
  * The role matrix: every route of the contracts, for actors placed around one "home"
@@ -779,6 +780,93 @@ const SPECS: Record<string, Spec> = {
     access: 'scoped',
     request: async (w) => ({ method: 'GET', url: `/api/model-workers/${await freshModelWorker(w)}/certificate` }),
   },
+
+  // subsidies: home (a federation) keeps rules, pays plans and handles applications.
+  'subsidies.policies': {
+    access: 'scoped',
+    request: (w) => ({ method: 'GET', url: `/api/subsidies/policies?orgId=${w.tree.county.id}` }),
+  },
+  'subsidies.addPolicy': {
+    access: 'scoped',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/subsidies/policies',
+      body: {
+        orgId: w.tree.county.id,
+        kind: 'hardship',
+        // Each version starts later than the one before, as a change of the rules does.
+        effectiveFrom: new Date(Date.UTC(2030, 0, ++policyDay)).toISOString().slice(0, 10),
+        amountMinFen: 100_000,
+        amountMaxFen: 500_000,
+      },
+    }),
+  },
+  'subsidies.apply': {
+    access: 'self',
+    allowCode: 'SUBSIDY_PERSON_NOT_BOUND',
+    request: () => ({ method: 'POST', url: '/api/subsidies/applications', body: { kind: 'farmer' } }),
+  },
+  'subsidies.applications': {
+    access: 'list',
+    request: async (w) => {
+      matrixSubsidy ??= await subsidyInstance(w, null);
+      return { method: 'GET', url: '/api/subsidies/applications?pageSize=200' };
+    },
+    sees: (body) => items(body).some((i) => i.id === matrixSubsidy),
+  },
+  'subsidies.application': {
+    access: 'self',
+    request: async (w, _a, who) => ({
+      method: 'GET',
+      url: `/api/subsidies/applications/${await subsidyInstance(w, who)}`,
+    }),
+  },
+  'subsidies.step': {
+    access: 'self',
+    // The applicant's own application in its survey: nothing for them to do there yet.
+    allowCode: 'WORKFLOW_ACTION_UNAVAILABLE',
+    request: async (w, _a, who) => ({
+      method: 'POST',
+      url: `/api/subsidies/applications/${await subsidyInstance(w, who)}/steps`,
+      body: { action: 'resubmit' },
+    }),
+  },
+  'subsidies.festival': {
+    access: 'scoped',
+    request: (w) => ({
+      method: 'POST',
+      url: '/api/subsidies/festival-greetings',
+      body: { orgId: w.tree.county.id, year: 2026 },
+    }),
+  },
+  'subsidies.createPlan': {
+    access: 'scoped',
+    request: async (w) => {
+      await pendingGreeting(w);
+      return {
+        method: 'POST',
+        url: '/api/subsidies/plans',
+        body: { orgId: w.tree.county.id, year: 2031, kind: 'festival' },
+      };
+    },
+  },
+  'subsidies.plans': {
+    access: 'list',
+    request: async (w) => {
+      matrixPlan ??= await homePlan(w);
+      return { method: 'GET', url: '/api/subsidies/plans?pageSize=200' };
+    },
+    sees: (body) => items(body).some((i) => i.id === matrixPlan),
+  },
+  'subsidies.mine': {
+    access: 'self',
+    allowCode: 'SUBSIDY_PERSON_NOT_BOUND',
+    request: () => ({ method: 'GET', url: '/api/subsidies/mine' }),
+  },
+  'subsidies.report': {
+    access: 'scoped',
+    request: (w) => ({ method: 'GET', url: `/api/subsidies/report?orgId=${w.tree.county.id}&year=2026` }),
+  },
 };
 
 /** Home's funding and budget accounts of one purpose, made on first use. */
@@ -830,6 +918,93 @@ async function homeBatch(w: World, status: 'draft' | 'sent') {
   return batch;
 }
 
+let policyDay = 0;
+/** Home's subsidy application, for the queue. */
+let matrixSubsidy: string | undefined;
+/** A hardship application filed at home with `who` as its applicant. */
+async function subsidyInstance(w: World, who: TestUser | null): Promise<string> {
+  const inst = await app().services.workflow.engine.start(sys, {
+    definitionKey: 'subsidy.hardship',
+    orgId: w.tree.county.id,
+    applicantUserId: who?.user.id ?? null,
+    data: {
+      kind: 'hardship',
+      year: 2026,
+      personId: 'none',
+      modelWorkerId: 'none',
+      personName: '王大明',
+      appliedOn: '2026-01-05',
+      cause: 'unemployment',
+      description: null,
+      requestedAmountFen: 100_000,
+      approvedAmountFen: null,
+      surveyFindings: null,
+    },
+  });
+  return inst.id;
+}
+let matrixPlan: string | undefined;
+async function homePlan(w: World): Promise<string> {
+  const id = randomUUID();
+  const at = new Date().toISOString();
+  await t.app.core.db
+    .insertInto('subsidy_plan')
+    .values({
+      id,
+      org_id: w.tree.county.id,
+      org_path: w.tree.county.path,
+      province_root: w.tree.county.province_root,
+      year: 2026,
+      kind: 'festival',
+      payment_date: '2026-01-10',
+      status: 'batched',
+      payout_batch_id: null,
+      award_count: 0,
+      total_fen: 0,
+      created_by: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+  return id;
+}
+let budgetFunded = false;
+/** A generated festival greeting waiting at home for a model worker with a card, and money to pay it. */
+async function pendingGreeting(w: World) {
+  if (!budgetFunded) {
+    await fundBudget(app(), w.tree.county, 10_000_000);
+    budgetFunded = true;
+  }
+  const mw = await makeModelWorker(app(), { org: await homeUnion(w), registryOrg: w.tree.county });
+  const at = new Date().toISOString();
+  await t.app.core.db
+    .insertInto('subsidy_award')
+    .values({
+      id: randomUUID(),
+      kind: 'festival',
+      year: 2031,
+      person_id: mw.personId,
+      model_worker_id: mw.worker.id,
+      instance_id: null,
+      unit_org_id: w.tree.county.id,
+      policy_id: null,
+      amount_fen: null,
+      org_id: w.tree.county.id,
+      org_path: w.tree.county.path,
+      province_root: w.tree.county.province_root,
+      plan_id: null,
+      payment_date: null,
+      payout_line_id: null,
+      status: 'pending',
+      transfer_id: null,
+      failure_reason: null,
+      created_at: at,
+      updated_at: at,
+      paid_at: null,
+    })
+    .execute();
+}
+
 /** The fixture definitions, registered on the app's one engine at first use. */
 function workflowEngine() {
   const engine = app().services.workflow.engine;
@@ -872,7 +1047,6 @@ async function homeNotice(w: World) {
 const sys = { actor: SYSTEM_ACTOR };
 /** Home's work unit for the list route, made on first use. */
 let matrixUnit: WorkUnitTable | undefined;
-/** Home's member for the member list and as-of routes, made on first use. */
 /** A registry entry (year 2019) kept by the home county, made on first use. */
 let matrixModelWorker: string | undefined;
 async function homeModelWorker(w: World) {
@@ -894,6 +1068,7 @@ async function freshModelWorker(w: World, year = 2021): Promise<string> {
   });
   return entry.row.id;
 }
+/** Home's member for the member list and as-of routes, made on first use. */
 let matrixMember: Awaited<ReturnType<typeof makeMember>> | undefined;
 async function homeMember(w: World) {
   matrixMember ??= await freshMember(w);

@@ -85,6 +85,14 @@ export const ERROR_CODES = [
   'MODEL_WORKER_AWARD_TAKEN',
   'MODEL_WORKER_CERTIFICATE_TAKEN',
   'MODEL_WORKER_HONOR_STATE',
+  // model-worker subsidies
+  'SUBSIDY_PERSON_NOT_BOUND',
+  'SUBSIDY_NOT_ELIGIBLE',
+  'SUBSIDY_ONCE_PER_YEAR',
+  'SUBSIDY_POLICY_OVERLAP',
+  'SUBSIDY_NO_POLICY',
+  'SUBSIDY_NOTHING_TO_PLAN',
+  'SUBSIDY_PAYER_NOT_FEDERATION',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -187,6 +195,13 @@ export function statusOf(code: ErrorCode): number {
     case 'MODEL_WORKER_AWARD_TAKEN':
     case 'MODEL_WORKER_CERTIFICATE_TAKEN':
     case 'MODEL_WORKER_HONOR_STATE':
+    case 'SUBSIDY_PERSON_NOT_BOUND':
+    case 'SUBSIDY_NOT_ELIGIBLE':
+    case 'SUBSIDY_ONCE_PER_YEAR':
+    case 'SUBSIDY_POLICY_OVERLAP':
+    case 'SUBSIDY_NO_POLICY':
+    case 'SUBSIDY_NOTHING_TO_PLAN':
+    case 'SUBSIDY_PAYER_NOT_FEDERATION':
       return 409;
     // uploads and roster imports
     case 'FILE_TOO_LARGE':
@@ -412,6 +427,30 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh ? '该工会没有上级工会，无法向上级申诉' : 'This union has no higher union to appeal to';
     case 'WORKFLOW_DOCUMENT_KIND':
       return zh ? '该业务不接受此类材料' : 'This kind of document is not part of this application';
+    case 'SUBSIDY_PERSON_NOT_BOUND':
+      return zh
+        ? '请先绑定您的实名信息（姓名和身份证号），再申请劳模补助'
+        : 'Bind your real-name record (name and ID number) first, then apply';
+    case 'SUBSIDY_NOT_ELIGIBLE':
+      return zh ? '不符合该项补助的条件（见所列原因）' : 'Not eligible for this subsidy (see the reasons listed)';
+    case 'SUBSIDY_ONCE_PER_YEAR':
+      return zh
+        ? '该劳模本年度已申请或已领取过这项补助（每人每年一次）'
+        : 'This model worker has already applied for or received this subsidy this year (once a year)';
+    case 'SUBSIDY_POLICY_OVERLAP':
+      return zh
+        ? '新政策的有效期与已有政策重叠（或已有按原政策在该日期之后的发放）'
+        : 'The new rule overlaps a rule in force (or a payment after that date used the old rule)';
+    case 'SUBSIDY_NO_POLICY':
+      return zh ? '该日期没有有效的补助政策' : 'No subsidy rule is in force on that date';
+    case 'SUBSIDY_NOTHING_TO_PLAN':
+      return zh
+        ? '没有可以列入支付计划的补助（可能已列入其他计划）'
+        : 'Nothing is waiting to be put on a payment plan (it may be on another plan already)';
+    case 'SUBSIDY_PAYER_NOT_FEDERATION':
+      return zh
+        ? '补助政策和支付计划由总工会制定，请选择总工会'
+        : 'Subsidy rules and payment plans belong to a federation; choose a federation';
   }
 }
 

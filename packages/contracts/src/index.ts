@@ -19,6 +19,7 @@ export { allRoutes } from './routes.ts';
 export * from './system.ts';
 export * from './work-units.ts';
 export * from './workflow.ts';
+export * from './subsidies.ts';
 export * from './validators/bank-card.ts';
 export * from './validators/credit-code.ts';
 export * from './validators/id-number.ts';

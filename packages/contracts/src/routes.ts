@@ -14,6 +14,7 @@ import type { RouteContract } from './route.ts';
 import { systemRoutes } from './system.ts';
 import { workUnitRoutes } from './work-units.ts';
 import { workflowRoutes } from './workflow.ts';
+import { subsidyRoutes } from './subsidies.ts';
 
 /** Every endpoint of the platform; the server binds exactly these and tests enumerate them. */
 export const allRoutes: readonly RouteContract[] = [
@@ -32,4 +33,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(workflowRoutes),
   ...Object.values(financeRoutes),
   ...Object.values(modelWorkerRoutes),
+  ...Object.values(subsidyRoutes),
 ];

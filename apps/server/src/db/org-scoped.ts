@@ -37,6 +37,9 @@ export const ORG_SCOPED_TABLES: readonly OrgScopedTable[] = [
   { table: 'workflow_instance', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'workflow_notice', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'model_worker', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'subsidy_policy', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'subsidy_plan', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'subsidy_award', path: 'org_path', provinceRoot: 'province_root', depth: null },
 ];
 
 /**

@@ -292,6 +292,9 @@ export interface DB {
   workflow_objection: WorkflowObjectionTable;
   calendar_day: CalendarDayTable;
   model_worker: ModelWorkerTable;
+  subsidy_policy: SubsidyPolicyTable;
+  subsidy_plan: SubsidyPlanTable;
+  subsidy_award: SubsidyAwardTable;
 }
 
 /** One application of any kind, as the workflow engine runs it (migration 0010). */
@@ -504,4 +507,72 @@ export interface ModelWorkerTable {
   bank_name: string | null;
   created_at: string;
   updated_at: string;
+}
+
+export type SubsidyKind = 'festival' | 'hardship' | 'farmer';
+
+/** One federation's rule for one subsidy kind over a period (migration 0012). */
+export interface SubsidyPolicyTable {
+  id: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  kind: SubsidyKind;
+  /** YYYY-MM-DD, included */
+  effective_from: string;
+  /** YYYY-MM-DD, included; null: open-ended */
+  effective_to: string | null;
+  amount_min_fen: number;
+  amount_max_fen: number;
+  men_min_age: number | null;
+  women_min_age: number | null;
+  times_per_year: number;
+  notice_days: number;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** A city federation's payment plan and the payout batch it made (migration 0012). */
+export interface SubsidyPlanTable {
+  id: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  year: number;
+  kind: SubsidyKind | null;
+  /** YYYY-MM-DD */
+  payment_date: string;
+  status: 'building' | 'batched';
+  payout_batch_id: string | null;
+  award_count: number;
+  total_fen: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One payment of one kind and year to one person; unique per (person, kind, year) (migration 0012). */
+export interface SubsidyAwardTable {
+  id: string;
+  kind: SubsidyKind;
+  year: number;
+  person_id: string;
+  model_worker_id: string;
+  instance_id: string | null;
+  unit_org_id: string;
+  policy_id: string | null;
+  amount_fen: number | null;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  plan_id: string | null;
+  /** YYYY-MM-DD */
+  payment_date: string | null;
+  payout_line_id: string | null;
+  status: 'pending' | 'planned' | 'paid' | 'failed';
+  transfer_id: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  paid_at: string | null;
 }
