@@ -292,6 +292,7 @@ export interface DB {
   workflow_objection: WorkflowObjectionTable;
   calendar_day: CalendarDayTable;
   model_worker: ModelWorkerTable;
+  notification: NotificationTable;
 }
 
 /** One application of any kind, as the workflow engine runs it (migration 0010). */
@@ -504,4 +505,19 @@ export interface ModelWorkerTable {
   bank_name: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** One in-app message to one account (migration 0013). */
+export interface NotificationTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  title_zh: string;
+  title_en: string;
+  body_zh: string;
+  body_en: string;
+  link_type: string | null;
+  link_id: string | null;
+  created_at: string;
+  read_at: string | null;
 }

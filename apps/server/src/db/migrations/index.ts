@@ -11,6 +11,7 @@ import * as m0008 from './0008-membership-search.ts';
 import * as m0009 from './0009-ledger.ts';
 import * as m0010 from './0010-workflow.ts';
 import * as m0011 from './0011-model-workers.ts';
+import * as m0013 from './0013-notifications.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
@@ -28,4 +29,5 @@ export const migrations: {
   { name: '0009-ledger', up: m0009.up },
   { name: '0010-workflow', up: m0010.up },
   { name: '0011-model-workers', up: m0011.up },
+  { name: '0013-notifications', up: m0013.up },
 ];
