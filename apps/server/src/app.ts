@@ -51,6 +51,8 @@ import { createWorkflowRegistry } from './core/workflow/definition.ts';
 import { createWorkflowEngine } from './core/workflow/engine.ts';
 import { bindWorkflowRoutes } from './modules/workflow/workflow.routes.ts';
 import { createWorkflowService } from './modules/workflow/workflow.service.ts';
+import { bindMeRoutes } from './modules/me/me.routes.ts';
+import { createMeService } from './modules/me/me.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -109,6 +111,7 @@ export function createServices(core: CoreDeps, database: Database) {
     workflow: createWorkflowService(core, workflowEngine),
     ledger,
     payouts,
+    me: createMeService(core, workflowEngine),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -161,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindRegionRoutes(router.bind, services.regions);
   bindStatsRoutes(router.bind, services.stats);
   bindWorkflowRoutes(router.bind, services.workflow);
+  bindMeRoutes(router.bind, services.me);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

@@ -81,6 +81,9 @@ export const ERROR_CODES = [
   'PAYOUT_NO_BANK_CARD',
   'PAYOUT_NOTHING_TO_PAY',
   'PAYOUT_RESULT_FILE_INVALID',
+  // the member's own account
+  'REAL_NAME_NOT_MATCHED',
+  'REAL_NAME_TAKEN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -178,7 +181,10 @@ export function statusOf(code: ErrorCode): number {
     case 'PAYOUT_NOTHING_TO_PAY':
       return 409;
     case 'PAYOUT_RESULT_FILE_INVALID':
+    case 'REAL_NAME_NOT_MATCHED':
       return 400;
+    case 'REAL_NAME_TAKEN':
+      return 409;
     // uploads and roster imports
     case 'FILE_TOO_LARGE':
       return 413;
@@ -363,6 +369,14 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '银行回盘文件有误，请按标出的行和列修改后重新上传；本次未做任何处理'
         : 'The bank result file is malformed; fix the line and column named and upload it again (nothing was applied)';
+    case 'REAL_NAME_NOT_MATCHED':
+      return zh
+        ? '未能核对到您的实名信息：请检查姓名和身份证号；如手机号已变更，请联系所在工会更新后再绑定'
+        : 'Your real-name record could not be matched: check the name and ID number; if your phone changed, ask your union to update it first';
+    case 'REAL_NAME_TAKEN':
+      return zh
+        ? '该实名信息已绑定其他账号，请联系所在工会处理'
+        : 'This real-name record is already linked to another account; ask your union for help';
     // workflow engine
     case 'WORKFLOW_ACTION_UNAVAILABLE':
       return zh

@@ -6,6 +6,7 @@ export * from './errors.ts';
 export * from './exports.ts';
 export * from './imports.ts';
 export * from './jobs.ts';
+export * from './me.ts';
 export * from './members.ts';
 export * from './openapi.ts';
 export * from './orgs.ts';

@@ -4,6 +4,7 @@ import { authRoutes } from './auth.ts';
 import { exportRoutes } from './exports.ts';
 import { importRoutes } from './imports.ts';
 import { jobRoutes } from './jobs.ts';
+import { meRoutes } from './me.ts';
 import { memberRoutes } from './members.ts';
 import { orgRoutes } from './orgs.ts';
 import { regionRoutes } from './regions.ts';
@@ -28,4 +29,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(regionRoutes),
   ...Object.values(statsRoutes),
   ...Object.values(workflowRoutes),
+  ...Object.values(meRoutes),
 ];
