@@ -57,6 +57,8 @@ import { bindFinanceRoutes } from './modules/finance/finance.routes.ts';
 import { createFinanceService } from './modules/finance/finance.service.ts';
 import { bindSubsidyRoutes } from './modules/subsidies/subsidies.routes.ts';
 import { createSubsidiesService } from './modules/subsidies/subsidies.service.ts';
+import { bindMeRoutes } from './modules/me/me.routes.ts';
+import { createMeService } from './modules/me/me.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -118,6 +120,7 @@ export function createServices(core: CoreDeps, database: Database) {
     finance: createFinanceService(core, ledger, payouts),
     modelWorkers: createModelWorkersService(core),
     subsidies: createSubsidiesService(core, workflowEngine, ledger, payouts),
+    me: createMeService(core, workflowEngine),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -173,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindFinanceRoutes(router.bind, services.finance);
   bindModelWorkerRoutes(router.bind, services.modelWorkers);
   bindSubsidyRoutes(router.bind, services.subsidies);
+  bindMeRoutes(router.bind, services.me);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

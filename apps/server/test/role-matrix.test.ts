@@ -867,6 +867,48 @@ const SPECS: Record<string, Spec> = {
     access: 'scoped',
     request: (w) => ({ method: 'GET', url: `/api/subsidies/report?orgId=${w.tree.county.id}&year=2026` }),
   },
+
+  // me: the signed-in user's own inbox, applications and real-name link; another user's
+  // notification or application answers 404 (proven in me.test.ts).
+  'me.notifications': { access: 'self', request: () => ({ method: 'GET', url: '/api/me/notifications' }) },
+  'me.unreadCount': { access: 'self', request: () => ({ method: 'GET', url: '/api/me/notifications/unread-count' }) },
+  'me.readNotification': {
+    access: 'self',
+    request: async (w, _a, who) => {
+      if (!who) return { method: 'POST', url: `/api/me/notifications/${randomUUID()}/read`, body: {} };
+      const inst = await ownInstance(w, who);
+      const n = await app()
+        .core.db.selectFrom('notification')
+        .select('id')
+        .where('link_id', '=', inst)
+        .executeTakeFirstOrThrow();
+      return { method: 'POST', url: `/api/me/notifications/${n.id}/read`, body: {} };
+    },
+  },
+  'me.readAllNotifications': {
+    access: 'self',
+    request: () => ({ method: 'POST', url: '/api/me/notifications/read-all', body: {} }),
+  },
+  'me.applications': { access: 'self', request: () => ({ method: 'GET', url: '/api/me/applications' }) },
+  'me.act': {
+    access: 'self',
+    request: async (w, _a, who) => {
+      const id = await ownInstance(w, who);
+      await workflowEngine().act(sys, id, { action: 'reject', comment: '材料不全' });
+      return { method: 'POST', url: `/api/me/applications/${id}/actions`, body: { action: 'resubmit' } };
+    },
+  },
+  'me.realName': { access: 'self', request: () => ({ method: 'GET', url: '/api/me/real-name' }) },
+  'me.bindRealName': {
+    access: 'self',
+    // The matrix's actors have no real-name record: a clean refusal (not 401/403/500) is their answer.
+    allowCode: 'REAL_NAME_NOT_MATCHED',
+    request: () => ({
+      method: 'POST',
+      url: '/api/me/real-name',
+      body: { name: '王小明', idNumber: '11010519491231002X' },
+    }),
+  },
 };
 
 /** Home's funding and budget accounts of one purpose, made on first use. */

@@ -93,6 +93,9 @@ export const ERROR_CODES = [
   'SUBSIDY_NO_POLICY',
   'SUBSIDY_NOTHING_TO_PLAN',
   'SUBSIDY_PAYER_NOT_FEDERATION',
+  // the member's own account
+  'REAL_NAME_NOT_MATCHED',
+  'REAL_NAME_TAKEN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -190,6 +193,7 @@ export function statusOf(code: ErrorCode): number {
     case 'PAYOUT_NOTHING_TO_PAY':
       return 409;
     case 'PAYOUT_RESULT_FILE_INVALID':
+    case 'REAL_NAME_NOT_MATCHED':
       return 400;
     // model-worker registry
     case 'MODEL_WORKER_AWARD_TAKEN':
@@ -202,6 +206,7 @@ export function statusOf(code: ErrorCode): number {
     case 'SUBSIDY_NO_POLICY':
     case 'SUBSIDY_NOTHING_TO_PLAN':
     case 'SUBSIDY_PAYER_NOT_FEDERATION':
+    case 'REAL_NAME_TAKEN':
       return 409;
     // uploads and roster imports
     case 'FILE_TOO_LARGE':
@@ -398,6 +403,14 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '荣誉状态不允许此操作：只能撤销保留中的荣誉，只能恢复已撤销的荣誉'
         : 'Not possible in the honour’s state: only a kept honour can be revoked, only a revoked one restored';
+    case 'REAL_NAME_NOT_MATCHED':
+      return zh
+        ? '未能核对到您的实名信息：请检查姓名和身份证号；如手机号已变更，请联系所在工会更新后再绑定'
+        : 'Your real-name record could not be matched: check the name and ID number; if your phone changed, ask your union to update it first';
+    case 'REAL_NAME_TAKEN':
+      return zh
+        ? '该实名信息已绑定其他账号，请联系所在工会处理'
+        : 'This real-name record is already linked to another account; ask your union for help';
     // workflow engine
     case 'WORKFLOW_ACTION_UNAVAILABLE':
       return zh

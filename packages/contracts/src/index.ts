@@ -7,6 +7,7 @@ export * from './exports.ts';
 export * from './finance.ts';
 export * from './imports.ts';
 export * from './jobs.ts';
+export * from './me.ts';
 export * from './members.ts';
 export * from './model-workers.ts';
 export * from './openapi.ts';

@@ -5,6 +5,7 @@ import { exportRoutes } from './exports.ts';
 import { financeRoutes } from './finance.ts';
 import { importRoutes } from './imports.ts';
 import { jobRoutes } from './jobs.ts';
+import { meRoutes } from './me.ts';
 import { memberRoutes } from './members.ts';
 import { modelWorkerRoutes } from './model-workers.ts';
 import { orgRoutes } from './orgs.ts';
@@ -34,4 +35,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(financeRoutes),
   ...Object.values(modelWorkerRoutes),
   ...Object.values(subsidyRoutes),
+  ...Object.values(meRoutes),
 ];

@@ -295,6 +295,7 @@ export interface DB {
   subsidy_policy: SubsidyPolicyTable;
   subsidy_plan: SubsidyPlanTable;
   subsidy_award: SubsidyAwardTable;
+  notification: NotificationTable;
 }
 
 /** One application of any kind, as the workflow engine runs it (migration 0010). */
@@ -575,4 +576,19 @@ export interface SubsidyAwardTable {
   created_at: string;
   updated_at: string;
   paid_at: string | null;
+}
+
+/** One in-app message to one account (migration 0013). */
+export interface NotificationTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  title_zh: string;
+  title_en: string;
+  body_zh: string;
+  body_en: string;
+  link_type: string | null;
+  link_id: string | null;
+  created_at: string;
+  read_at: string | null;
 }

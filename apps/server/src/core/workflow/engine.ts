@@ -9,11 +9,13 @@ import { AppError, fieldError } from '../app-error.ts';
 import { localDate } from '../calendar.ts';
 import type { CoreDeps } from '../deps.ts';
 import { newId } from '../ids.ts';
+import { createOutbound, type Outbound } from '../notify/inbox.ts';
 import type { WriteScope } from '../unit-of-work.ts';
 import { addDays, calendarWindowDays, dueAfterWorkingDays, type WorkingCalendar } from './deadlines.ts';
 import {
   FINAL_KINDS,
   type InstanceView,
+  type Label,
   type StateKind,
   type TransitionDef,
   transitionsFrom,
@@ -273,6 +275,36 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     return n;
   }
 
+  /**
+   * The applicant hears of every step of their application: in the inbox, written with the
+   * step, and by SMS after its commit. Instances started for nobody (a union's own) tell no one.
+   */
+  function tellApplicant(
+    out: Outbound,
+    def: WorkflowDefinition,
+    row: Pick<WorkflowInstanceTable, 'id' | 'applicant_user_id' | 'state'>,
+    step: { action: Label | null; comment?: string | null; noticeEndsAt?: string | null; text?: Label },
+  ) {
+    if (!row.applicant_user_id) return;
+    const state = def.states[row.state]!.label;
+    const until = step.noticeEndsAt ? localDate(new Date(step.noticeEndsAt)) : null;
+    const zh =
+      step.text?.['zh-CN'] ??
+      `${step.action ? `${step.action['zh-CN']}，` : ''}当前状态：${state['zh-CN']}${until ? `，公示至 ${until}` : ''}`;
+    const en =
+      step.text?.en ??
+      `${step.action ? `${step.action.en}. ` : ''}Now: ${state.en}${until ? `, on public notice until ${until}` : ''}`;
+    const comment = step.comment?.trim();
+    out.tell({
+      userId: row.applicant_user_id,
+      kind: 'workflow.step',
+      title: def.label,
+      body: { 'zh-CN': comment ? `${zh}。意见：${comment}` : zh, en: comment ? `${en}. Comment: ${comment}` : en },
+      link: { type: 'workflow', id: row.id },
+      sms: `【智慧工会】您的“${def.label['zh-CN']}”：${zh}。详情请登录智慧工会查看。`,
+    });
+  }
+
   function requireComment(t: TransitionDef<Data>, comment: string | null | undefined, field: string) {
     if (t.requireComment && !comment?.trim()) {
       throw AppError.invalid(field, 'required', {
@@ -317,6 +349,8 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       calendars?: Map<string, WorkingCalendar>;
       /** `seen` is the row lockForStep just returned inside this transaction. */
       locked?: boolean;
+      /** Where the applicant's message goes; the caller flushes it in the same unit of work. */
+      out: Outbound;
     },
   ): Promise<WorkflowInstanceTable> {
     const now = deps.now();
@@ -403,6 +437,11 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         now,
       });
     }
+    tellApplicant(input.out, def, next, {
+      action: t.label,
+      comment: input.comment,
+      noticeEndsAt: published?.ends_at ?? null,
+    });
     return next;
   }
 
@@ -434,6 +473,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     ids: readonly string[],
     input: Pick<ActInput, 'action' | 'comment'>,
     calendars: Map<string, WorkingCalendar>,
+    out: Outbound,
   ): Promise<Map<string, string>> {
     const now = deps.now();
     const at = now.toISOString();
@@ -449,7 +489,10 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     const plainIds = new Set(plain.map(({ row }) => row.id));
     for (const { row, def, t } of steps) {
       if (plainIds.has(row.id)) continue;
-      states.set(row.id, (await performTransition(s, ctx, def, row, t, { comment, calendars, locked: true })).state);
+      states.set(
+        row.id,
+        (await performTransition(s, ctx, def, row, t, { comment, calendars, locked: true, out })).state,
+      );
     }
 
     const needDocuments = plain.filter(({ t }) => (t.requiredDocuments ?? []).length > 0).map(({ row }) => row.id);
@@ -514,6 +557,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
             now,
           });
         }
+        tellApplicant(out, def, next, { action: t.label, comment });
         states.set(next.id, t.to);
       }
     }
@@ -527,12 +571,17 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       throw new AppError('WORKFLOW_INSTANCE_CHANGED');
     }
     const t = prepareStep(ctx, row, def, input);
-    const next = await write(ctx, (s) =>
-      performTransition(s, ctx, def, row, t, {
+    const out = createOutbound();
+    const next = await write(ctx, async (s) => {
+      const moved = await performTransition(s, ctx, def, row, t, {
         comment: input.comment?.trim() || null,
         ...(input.data ? { data: input.data } : {}),
-      }),
-    );
+        out,
+      });
+      await out.flush(s, deps.now());
+      return moved;
+    });
+    await out.sendSms(deps);
     return toView(next);
   }
 
@@ -555,7 +604,8 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         requireInScope(scope, org.path);
       }
       if (org.status !== 'active') throw new AppError('ORG_NOT_ACTIVE');
-      return write(ctx, async (s) => {
+      const out = createOutbound();
+      const started = await write(ctx, async (s) => {
         await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
         // The path as it is now, inside the lock: a move may just have rewritten it.
         const at = (await lookups.findOrg(s.trx, org.id))!;
@@ -596,8 +646,15 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
           orgPath: row.org_path,
           changes: [{ field: 'state', to: def.initial }],
         });
+        tellApplicant(out, def, row, {
+          action: { 'zh-CN': '申请已提交', en: 'Application submitted' },
+          noticeEndsAt: published?.ends_at ?? null,
+        });
+        await out.flush(s, now);
         return toView(row);
       });
+      await out.sendSms(deps);
+      return started;
     },
 
     act,
@@ -620,9 +677,14 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       const calendars = new Map<string, WorkingCalendar>();
       for (let i = 0; i < instanceIds.length; i += chunkSize) {
         const chunk = [...new Set(instanceIds.slice(i, i + chunkSize))];
+        const out = createOutbound();
+        let states: Map<string, string>;
         try {
-          const states = await write(ctx, (s) => stepChunk(s, ctx, chunk, input, calendars));
-          chunk.forEach((id) => results.push({ id, ok: true, state: states.get(id)! }));
+          states = await write(ctx, async (s) => {
+            const moved = await stepChunk(s, ctx, chunk, input, calendars, out);
+            await out.flush(s, deps.now());
+            return moved;
+          });
         } catch {
           // Whatever refused the chunk (a refusal, a concurrent step, a failing effect) is found
           // again, alone, by the instance it belongs to.
@@ -634,7 +696,10 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
               results.push({ id, ok: false, code: one.code, status: one.status });
             }
           }
+          continue;
         }
+        chunk.forEach((id) => results.push({ id, ok: true, state: states.get(id)! }));
+        await out.sendSms(deps);
       }
       return results;
     },
@@ -812,6 +877,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       const reason = input.reason.trim();
       if (!reason) throw AppError.invalid('body.reason', 'required');
       const upheld = transitionsFrom(def, row.state).find((t) => t.action === notice.onUpheld)!;
+      const out = createOutbound();
       const next = await write(ctx, async (s) => {
         const locked = (await repo.lockForStep(s.trx, row.id))!;
         const at = deps.now().toISOString();
@@ -839,11 +905,22 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         });
         if (input.decision === 'dismissed') {
           if (locked.version !== row.version) throw new AppError('WORKFLOW_INSTANCE_CHANGED');
+          tellApplicant(out, def, locked, {
+            action: null,
+            text: {
+              'zh-CN': `公示期间收到的一项异议经审查不成立，公示继续，当前状态：${stateDef.label['zh-CN']}`,
+              en: `An objection to the public notice was reviewed and dismissed; the notice continues. Now: ${stateDef.label.en}`,
+            },
+          });
+          await out.flush(s, deps.now());
           return locked;
         }
         await repo.supersedeOpenObjections(s.trx, objection.notice_id, at);
-        return performTransition(s, ctx, def, row, upheld, { comment: reason, viaObjection: true });
+        const moved = await performTransition(s, ctx, def, row, upheld, { comment: reason, viaObjection: true, out });
+        await out.flush(s, deps.now());
+        return moved;
       });
+      await out.sendSms(deps);
       return toView(next);
     },
 

@@ -12,6 +12,7 @@ import * as m0009 from './0009-ledger.ts';
 import * as m0010 from './0010-workflow.ts';
 import * as m0011 from './0011-model-workers.ts';
 import * as m0012 from './0012-subsidies.ts';
+import * as m0013 from './0013-notifications.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
@@ -30,4 +31,5 @@ export const migrations: {
   { name: '0010-workflow', up: m0010.up },
   { name: '0011-model-workers', up: m0011.up },
   { name: '0012-subsidies', up: m0012.up },
+  { name: '0013-notifications', up: m0013.up },
 ];
