@@ -74,6 +74,37 @@ export const router = createRouter({
       component: () => import('./modules/me/SessionsPage.vue'),
       meta: { title: 'sessions.title' },
     },
+    {
+      path: '/me/inbox',
+      name: 'inbox',
+      component: () => import('./modules/inbox/InboxPage.vue'),
+      meta: { title: 'inbox.title' },
+    },
+    {
+      path: '/me/applications',
+      name: 'applications',
+      component: () => import('./modules/applications/ApplicationsPage.vue'),
+      meta: { title: 'applications.title' },
+    },
+    {
+      path: '/me/applications/:id',
+      name: 'application',
+      component: () => import('./modules/applications/ApplicationPage.vue'),
+      props: true,
+      meta: { title: 'applications.detailTitle' },
+    },
+    {
+      path: '/notices',
+      name: 'notices',
+      component: () => import('./modules/notices/NoticesPage.vue'),
+      meta: { title: 'notices.title' },
+    },
+    {
+      path: '/me/real-name',
+      name: 'realName',
+      component: () => import('./modules/me/RealNamePage.vue'),
+      meta: { title: 'realName.title' },
+    },
     { path: '/:rest(.*)*', redirect: { name: 'home' } },
   ],
 });

@@ -39,6 +39,12 @@ const en: ConsoleMessages = {
     unknown: 'Unknown',
     id: 'ID',
   },
+  bell: {
+    label: 'Messages',
+    empty: 'No messages',
+    readAll: 'Mark all read',
+    unread: '{n} unread',
+  },
   user: {
     notSignedIn: 'Not signed in',
     signIn: 'Sign in',

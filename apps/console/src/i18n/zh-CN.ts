@@ -38,6 +38,12 @@ const zhCN = {
     unknown: '未知',
     id: '编号',
   },
+  bell: {
+    label: '消息',
+    empty: '暂无消息',
+    readAll: '全部已读',
+    unread: '{n} 条未读',
+  },
   user: {
     notSignedIn: '未登录',
     signIn: '登录',

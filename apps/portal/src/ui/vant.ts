@@ -3,6 +3,7 @@
  * CSS of what the portal shows rather than the whole library's. Import Vant from here only.
  */
 import 'vant/es/action-sheet/style/index';
+import 'vant/es/badge/style/index';
 import 'vant/es/button/style/index';
 import 'vant/es/cell/style/index';
 import 'vant/es/cell-group/style/index';
@@ -15,6 +16,8 @@ import 'vant/es/grid-item/style/index';
 import 'vant/es/icon/style/index';
 import 'vant/es/loading/style/index';
 import 'vant/es/nav-bar/style/index';
+import 'vant/es/step/style/index';
+import 'vant/es/steps/style/index';
 import 'vant/es/notice-bar/style/index';
 import 'vant/es/tab/style/index';
 import 'vant/es/tabbar/style/index';
@@ -26,6 +29,7 @@ import 'vant/es/toast/style/index';
 export {
   ActionSheet,
   type ActionSheetAction,
+  Badge,
   Button,
   Cell,
   CellGroup,
@@ -43,6 +47,8 @@ export {
   showFailToast,
   showSuccessToast,
   showToast,
+  Step,
+  Steps,
   Tab,
   Tabbar,
   TabbarItem,

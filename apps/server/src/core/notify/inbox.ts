@@ -90,12 +90,15 @@ export async function smsToAccounts(
       .where('id', 'in', ids)
       .where('status', '=', 'active')
       .execute();
-    const phones = new Map(rows.filter((r) => r.phone_cipher).map((r) => [r.id, r.phone_cipher!]));
+    // Decrypted once per account: a batch often tells one applicant of several applications.
+    const phones = new Map(
+      rows.filter((r) => r.phone_cipher).map((r) => [r.id, deps.cipher.decrypt(r.phone_cipher!, USER_PHONE_CTX)]),
+    );
     for (const m of chunk) {
-      const cipher = phones.get(m.userId);
-      if (!cipher) continue;
+      const phone = phones.get(m.userId);
+      if (!phone) continue;
       try {
-        await deps.sms.send({ phone: deps.cipher.decrypt(cipher, USER_PHONE_CTX), text: m.text, purpose: m.purpose });
+        await deps.sms.send({ phone, text: m.text, purpose: m.purpose });
         sent++;
       } catch {
         failed++;
