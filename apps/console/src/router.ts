@@ -11,6 +11,7 @@ import { exportRoutes } from './modules/exports/routes.ts';
 import { grantRoutes } from './modules/grants/routes.ts';
 import { importRoutes } from './modules/imports/routes.ts';
 import { memberRoutes } from './modules/members/routes.ts';
+import { modelWorkerRoutes } from './modules/model-workers/routes.ts';
 import { orgRoutes } from './modules/orgs/routes.ts';
 import { placeholderRoutes } from './modules/placeholder/routes.ts';
 import { recoveryRoutes } from './modules/recoveries/routes.ts';
@@ -62,6 +63,7 @@ export function createConsoleRouter(): Router {
           ...recoveryRoutes,
           ...auditRoutes,
           ...accountRoutes,
+          ...modelWorkerRoutes,
           ...placeholderRoutes,
           {
             path: ':pathMatch(.*)*',

@@ -31,6 +31,17 @@ describe('demo data', () => {
     expect(roots.json<{ items: { name: string }[] }>().items.map((o) => o.name)).toEqual(['雁塔区总工会']);
   });
 
+  it('gives the city cadre a registry of model workers, one revoked, a farmer over 60', async () => {
+    const a = agent(t.app);
+    const res = await a.post('/api/auth/login', { account: 'xian_cadre', password: DEMO_PASSWORD, kind: 'cadre' });
+    expect(res.status).toBe(200);
+    const list = await a.get('/api/model-workers?pageSize=50');
+    const rows = list.json<{ items: { level: string; honorStatus: string; farmer: boolean; age: number }[] }>().items;
+    expect(new Set(rows.map((r) => r.level))).toEqual(new Set(['national', 'provincial', 'city']));
+    expect(rows.filter((r) => r.honorStatus === 'revoked')).toHaveLength(1);
+    expect(rows.some((r) => r.farmer && r.age > 60)).toBe(true);
+  });
+
   it('asks privileged administrators to enroll TOTP at first sign-in', async () => {
     const res = await agent(t.app).post('/api/auth/login', {
       account: 'sec_admin',

@@ -87,9 +87,14 @@ export async function downloadFile(
   route: RouteContract,
   params?: Record<string, string>,
   fallbackName = 'download',
+  query: Record<string, string | number | boolean | undefined> = {},
 ): Promise<string> {
   if (!route.download) throw new TypeError(`${route.id} is not a download route`);
-  const response = await send(fillPath(route, params), { method: route.method, headers: headers() });
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  const url = fillPath(route, params) + (search.size > 0 ? `?${search}` : '');
+  const response = await send(url, { method: route.method, headers: headers() });
   const blob = await response.blob();
   const filename = dispositionFilename(response.headers.get('content-disposition'), fallbackName);
   const href = URL.createObjectURL(blob);

@@ -92,14 +92,7 @@ export const MODULES: readonly ModuleEntry[] = [
     permission: 'org.read',
     comingSoon: true,
   },
-  {
-    key: 'modelWorkers',
-    path: '/model-workers',
-    group: 'unionWork',
-    icon: Medal,
-    permission: 'org.read',
-    comingSoon: true,
-  },
+  { key: 'modelWorkers', path: '/model-workers', group: 'unionWork', icon: Medal, permission: 'modelWorker.read' },
   {
     key: 'competitions',
     path: '/competitions',

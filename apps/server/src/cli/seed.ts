@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { CoreDeps } from '../core/deps.ts';
 import { planFederation, SMALL_FEDERATION } from './demo/federation.ts';
 import { loadFederation } from './demo/load.ts';
+import { seedModelWorkers } from './demo/model-workers.ts';
 
 /**
  * The demo federation that `npm start` loads into an empty database, so a new user sees a
@@ -56,6 +57,7 @@ export async function seedDemoData(app: { services: Services; core: CoreDeps }):
     });
     await access.provisionGrant(ctx, { userId: user.id, roleCode: a.role, orgId: at[a.at].id });
   }
+  await seedModelWorkers(services, core, ctx, at.xian);
   await access.provisionUser(ctx, {
     kind: 'merchant',
     username: DEMO_MERCHANT.username,
