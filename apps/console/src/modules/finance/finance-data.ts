@@ -46,3 +46,18 @@ export const LINE_STATUS_TAG = {
   failed: 'danger',
   cancelled: 'info',
 } as const;
+
+export const TRANSFER_KINDS = [
+  'allocation',
+  'payment',
+  'payout_send',
+  'payout_settle',
+  'payout_return',
+  'reversal',
+] as const;
+export type TransferKind = (typeof TRANSFER_KINDS)[number];
+
+/** Transfer kinds the console names; other modules' own kinds show as their code. */
+export function isKnownTransferKind(kind: string): kind is TransferKind {
+  return (TRANSFER_KINDS as readonly string[]).includes(kind);
+}
