@@ -8,6 +8,7 @@ import { safeRedirect } from './modules/auth/redirect.ts';
 import { authRoutes, restrictionRouteName } from './modules/auth/routes.ts';
 import { dashboardRoutes } from './modules/dashboard/routes.ts';
 import { exportRoutes } from './modules/exports/routes.ts';
+import { financeRoutes } from './modules/finance/routes.ts';
 import { grantRoutes } from './modules/grants/routes.ts';
 import { importRoutes } from './modules/imports/routes.ts';
 import { memberRoutes } from './modules/members/routes.ts';
@@ -64,6 +65,7 @@ export function createConsoleRouter(): Router {
           ...auditRoutes,
           ...accountRoutes,
           ...modelWorkerRoutes,
+          ...financeRoutes,
           ...placeholderRoutes,
           {
             path: ':pathMatch(.*)*',

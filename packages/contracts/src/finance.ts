@@ -22,6 +22,12 @@ export const BANK_FILE_CONTENT_TYPE = 'text/csv; charset=utf-8';
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 
 const fen = z.number().int().describe('Amount in fen (分), an integer');
+const reference = z
+  .object({
+    type: z.string().describe('Kind of record, e.g. subsidy_payment'),
+    id: z.string().describe('Its id'),
+  })
+  .nullable();
 const purposeSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_.]{0,63}$/, 'must be a lower-case code: letters, digits, _ and .')
@@ -38,34 +44,34 @@ export const ledgerAccountOutput = z.object({
   id: idSchema,
   kind: z.enum(FINANCE_ACCOUNT_KINDS).describe('funding, budget, payable (owed to one person), clearing, bank'),
   purpose: z.string().describe('Purpose code; clearing and bank accounts use general'),
-  orgId: z.string(),
+  orgId: z.string().describe('Organization the account belongs to'),
   orgName: z.string().describe('Name of the organization the account belongs to'),
   personId: z.string().nullable().describe('Payee of a payable account'),
   personName: z.string().nullable().describe('Payee’s name, masked (张*)'),
   balance: fen.describe('Posted balance on the account’s normal side, in fen'),
   available: fen.describe('Balance less what draft payout batches hold, in fen'),
   pending: fen.describe('Held by draft payout batches, in fen'),
-  debitsPosted: fen,
-  creditsPosted: fen,
+  debitsPosted: fen.describe('Posted debits, in fen'),
+  creditsPosted: fen.describe('Posted credits, in fen'),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
 
 export const ledgerTransferOutput = z.object({
   id: idSchema,
-  debitAccountId: z.string(),
-  creditAccountId: z.string(),
+  debitAccountId: z.string().describe('Account the money leaves'),
+  creditAccountId: z.string().describe('Account the money goes to'),
   amount: fen,
   kind: z.string().describe('allocation, payment, payout_send, payout_settle, payout_return, reversal …'),
-  memo: z.string().nullable(),
-  reference: z.object({ type: z.string(), id: z.string() }).nullable().describe('What caused the transfer'),
+  memo: z.string().nullable().describe('Memo; a reversal’s reason'),
+  reference: reference.describe('What caused the transfer'),
   reversalOf: z.string().nullable().describe('The transfer this one reverses'),
   occurredAt: isoTime,
   createdAt: isoTime,
 });
 
 export const statementLineOutput = z.object({
-  transfer: ledgerTransferOutput,
+  transfer: ledgerTransferOutput.describe('The transfer'),
   side: z.enum(['debit', 'credit']).describe('Side of the transfer this account is on'),
   change: fen.describe('Signed change of this account’s balance'),
 });
@@ -73,61 +79,73 @@ export const statementLineOutput = z.object({
 export const payoutBatchOutput = z.object({
   id: idSchema,
   batchNo: z.string().describe('PB + Beijing date + 8 hex characters, as in the bank file'),
-  orgId: z.string(),
-  orgName: z.string(),
-  purpose: z.string(),
-  status: z.enum(PAYOUT_BATCH_STATUSES),
-  lineCount: z.number().int(),
-  totalAmount: fen,
-  memo: z.string().nullable(),
+  orgId: z.string().describe('The paying organization'),
+  orgName: z.string().describe('Its name'),
+  purpose: z.string().describe('Purpose code of the payables it pays'),
+  status: z.enum(PAYOUT_BATCH_STATUSES).describe('draft → sent → reconciled, or cancelled'),
+  lineCount: z.number().int().describe('Lines in the batch'),
+  totalAmount: fen.describe('Sum of the lines, in fen'),
+  memo: z.string().nullable().describe('用途 written in the bank file'),
   createdAt: isoTime,
-  sentAt: isoTime.nullable(),
-  reconciledAt: isoTime.nullable(),
+  sentAt: isoTime.nullable().describe('When it was sent; null while a draft'),
+  reconciledAt: isoTime.nullable().describe('When every line was settled'),
 });
 
 export const payoutLineOutput = z.object({
   id: idSchema,
   lineNo: z.number().int().describe('Line number in the batch and the bank file'),
-  personId: z.string(),
+  personId: z.string().describe('The payee'),
   payeeName: z.string().describe('Payee’s name, masked (张*)'),
   bankCard: z.string().describe('Bank card, masked to its last 4 digits'),
   amount: fen,
-  memo: z.string().nullable(),
-  reference: z.object({ type: z.string(), id: z.string() }).nullable(),
-  status: z.enum(PAYOUT_LINE_STATUSES),
+  memo: z.string().nullable().describe('The line’s own 用途, else the batch’s'),
+  reference: reference.describe('The record the line pays, e.g. a subsidy payment'),
+  status: z.enum(PAYOUT_LINE_STATUSES).describe('draft, sent, paid, failed or cancelled'),
   failureReason: z.string().nullable().describe('The bank’s reason for a failed payment'),
-  resultAt: isoTime.nullable(),
+  resultAt: isoTime.nullable().describe('When the bank’s result was applied'),
 });
 
 const lineCounts = z.object({
-  draft: z.number().int(),
-  sent: z.number().int(),
-  paid: z.number().int(),
-  failed: z.number().int(),
-  cancelled: z.number().int(),
+  draft: z.number().int().describe('Lines not sent yet'),
+  sent: z.number().int().describe('Lines at the bank, not reconciled'),
+  paid: z.number().int().describe('Lines the bank paid'),
+  failed: z.number().int().describe('Lines the bank returned'),
+  cancelled: z.number().int().describe('Lines of a cancelled draft'),
 });
 
 export const payoutBatchDetailOutput = payoutBatchOutput.extend({
   counts: lineCounts.describe('Lines by status'),
-  lines: z.array(payoutLineOutput),
+  lines: z.array(payoutLineOutput).describe('Every line, in line order'),
 });
 
 export const payoutCreateOutput = z.object({
-  batch: payoutBatchOutput,
-  lines: z.array(payoutLineOutput),
+  batch: payoutBatchOutput.describe('The draft batch'),
+  lines: z.array(payoutLineOutput).describe('Its lines'),
   skipped: z
-    .array(z.object({ personId: z.string(), reason: z.string().describe('no_bank_card') }))
+    .array(
+      z.object({
+        personId: z.string().describe('The payee left out'),
+        reason: z.string().describe('Why: no_bank_card'),
+      }),
+    )
     .describe('Payees left out of a collected batch'),
 });
 
 export const reconcileOutput = z.object({
-  batch: payoutBatchOutput,
+  batch: payoutBatchOutput.describe('The batch after this file'),
   paid: z.number().int().describe('Lines this file settled as paid'),
   failed: z.number().int().describe('Lines this file settled as failed (their money is payable again)'),
   unchanged: z.number().int().describe('Lines the file named that had been reconciled before with the same result'),
   notified: z.number().int().describe('Failed payees told by SMS'),
   failures: z
-    .array(z.object({ lineNo: z.number().int(), payeeName: z.string(), amount: fen, reason: z.string() }))
+    .array(
+      z.object({
+        lineNo: z.number().int().describe('Line number'),
+        payeeName: z.string().describe('Payee, masked'),
+        amount: fen,
+        reason: z.string().describe('The bank’s reason'),
+      }),
+    )
     .describe('Every failed line of the batch, with the bank’s reason'),
 });
 
@@ -210,8 +228,8 @@ export const financeRoutes = {
       limit: z.coerce.number().int().min(1).max(500).default(50),
     }),
     output: z.object({
-      account: ledgerAccountOutput,
-      items: z.array(statementLineOutput),
+      account: ledgerAccountOutput.describe('The account with its balance now'),
+      items: z.array(statementLineOutput).describe('Transfers of this page, newest first'),
       nextCursor: z.string().nullable().describe('Pass as cursor for older transfers; null at the end'),
     }),
     errors: ['NOT_FOUND'],

@@ -9,6 +9,7 @@ import {
   House,
   Key,
   Medal,
+  Money,
   Notebook,
   Odometer,
   OfficeBuilding,
@@ -22,6 +23,7 @@ import {
   Unlock,
   Upload,
   User,
+  Wallet,
 } from '@element-plus/icons-vue';
 import type { PermissionCode } from '@zhgh/contracts';
 import type { Component } from 'vue';
@@ -122,6 +124,14 @@ export const MODULES: readonly ModuleEntry[] = [
     permission: 'totpReset.approve',
   },
   { key: 'audit', path: '/audit', group: 'system', icon: Tickets, permission: 'audit.read' },
+  { key: 'financeAccounts', path: '/finance/accounts', group: 'unionWork', icon: Wallet, permission: 'finance.read' },
+  {
+    key: 'payoutBatches',
+    path: '/finance/payout-batches',
+    group: 'unionWork',
+    icon: Money,
+    permission: 'finance.read',
+  },
 ];
 
 export function moduleEntry(key: ModuleKey): ModuleEntry {
