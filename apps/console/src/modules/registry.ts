@@ -129,6 +129,7 @@ export const MODULES: readonly ModuleEntry[] = [
     permission: 'totpReset.approve',
   },
   { key: 'audit', path: '/audit', group: 'system', icon: Tickets, permission: 'audit.read' },
+  { key: 'subsidies', path: '/subsidies', group: 'unionWork', icon: Present, permission: 'subsidy.review' },
 ];
 
 export function moduleEntry(key: ModuleKey): ModuleEntry {
