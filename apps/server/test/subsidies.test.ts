@@ -521,6 +521,26 @@ describe('festival greetings', () => {
 });
 
 describe('policies with effective dates', () => {
+  it('the demo seed writes the seed rules and their renewal down for a federation, with a budget', async () => {
+    const c = await makeCityTree(app);
+    await app.services.subsidies.provisionDefaults(sys, c.city.id, 5_000_000);
+    await app.services.subsidies.provisionDefaults(sys, c.city.id, 5_000_000);
+    const officer = await cadre(['subsidy.policy'], c.city);
+    const items = (await officer.get(`/api/subsidies/policies?orgId=${c.city.id}&kind=farmer`)).json<{
+      items: { builtIn: boolean; effectiveFrom: string; effectiveTo: string | null; menMinAge: number }[];
+    }>().items;
+    expect(items.map((i) => [i.effectiveFrom, i.effectiveTo, i.builtIn, i.menMinAge])).toEqual([
+      ['2019-01-01', '2023-12-31', false, 60],
+      ['2024-01-01', null, false, 60],
+    ]);
+    const budget = await app.core.db
+      .selectFrom('ledger_account')
+      .select(['credits_posted'])
+      .where('account_key', 'like', `budget:${c.city.id}:%`)
+      .executeTakeFirstOrThrow();
+    expect(Number(budget.credits_posted)).toBe(5_000_000);
+  });
+
   it('lists the seed rules until a federation sets its own, and refuses bad input', async () => {
     const list = await policyMaker.get(`/api/subsidies/policies?orgId=${tree.county.id}&kind=hardship`);
     expect(list.status).toBe(200);

@@ -52,6 +52,9 @@ async function workersWithPeople(q: Q, rows: ModelWorkerTable[]): Promise<Worker
 }
 
 export const subsidiesRepository = {
+  transferWithKey: (q: Q, key: string) =>
+    q.selectFrom('ledger_transfer').select('id').where('idempotency_key', '=', key).executeTakeFirst(),
+
   findOrg: (q: Q, id: string) => q.selectFrom('organization').selectAll().where('id', '=', id).executeTakeFirst(),
 
   orgsByIds: (q: Q, ids: readonly string[]) =>

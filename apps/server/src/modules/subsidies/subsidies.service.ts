@@ -251,6 +251,42 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
 
   return {
     definitions: SUBSIDY_KEYS,
+
+    /**
+     * Demo seed and first installation: the seed rules (2019-01-01, five years) and their renewal
+     * from 2024-01-01 written down for a federation that has none, and money in its subsidy
+     * budget, so a new installation can pay this year. System only: no route carries it.
+     */
+    async provisionDefaults(ctx: RequestContext, orgId: string, budgetFen: number) {
+      const org = await repo.findOrg(db, orgId);
+      if (!org) throw AppError.notFound();
+      const key = `subsidy:budget:${orgId}:initial`;
+      const funded = await db
+        .selectFrom('ledger_transfer')
+        .select('id')
+        .where('idempotency_key', '=', key)
+        .executeTakeFirst();
+      const ruled = await Promise.all(
+        (['festival', 'hardship', 'farmer'] as const).map(async (k) => (await versionsFor(db, org.path, k)) !== null),
+      );
+      // Provisioned before: nothing to write (and a write must leave an audit event).
+      if (funded && ruled.every(Boolean)) return;
+      await write(ctx, async (s) => {
+        for (const kind of ['festival', 'hardship', 'farmer'] as const) {
+          if (!(await versionsFor(s.trx as Q, org.path, kind))) await storeSeed(s, ctx, org, kind);
+        }
+        const funding = await ledger.openAccount(s, { kind: 'funding', orgId, purpose: SUBSIDY_PURPOSE });
+        const budget = await ledger.openAccount(s, { kind: 'budget', orgId, purpose: SUBSIDY_PURPOSE });
+        await ledger.post(s, {
+          idempotencyKey: key,
+          debitAccountId: funding.id,
+          creditAccountId: budget.id,
+          amount: budgetFen,
+          kind: 'allocation',
+          memo: '市级劳模专项补助资金',
+        });
+      });
+    },
     ruleFor: (orgPath: string, kind: SubsidyKind, date: string) => ruleFor(db, orgPath, kind, date),
 
     async policies(ctx: RequestContext, query: { orgId: string; kind?: SubsidyKind | undefined }) {
