@@ -485,6 +485,17 @@ describe('festival greetings', () => {
     }>();
     expect(made).toMatchObject({ awardCount: 2, totalFen: 60_000 });
     expect(made.skipped.map((s) => s.reason)).toEqual(['no_bank_card']);
+    const batchId = (a.status === 201 ? a : b).json<{ payoutBatchId: string }>().payoutBatchId;
+    await app.services.payouts.sendBatch(sys, batchId);
+    const paidLines = (await linesOf(batchId)).map((l) => ({ lineNo: l.line_no, paid: true }));
+    await app.services.payouts.reconcile(sys, batchId, resultFile(paidLines));
+    // Greetings are reported under the county of each model worker's own union.
+    const report = await (
+      await cadre(['subsidy.review'], city.city)
+    ).get(`/api/subsidies/report?orgId=${city.city.id}&year=${year}`);
+    expect(report.json<{ rows: unknown[] }>().rows).toEqual([
+      { countyId: city.county.id, countyName: city.county.name, kind: 'festival', count: 2, totalFen: 60_000 },
+    ]);
     const listed = await officer.get(`/api/subsidies/plans?orgId=${city.city.id}`);
     expect(listed.json<{ items: unknown[] }>().items).toHaveLength(1);
     expect((await stranger.get(`/api/subsidies/plans?orgId=${city.city.id}`)).status).toBe(404);

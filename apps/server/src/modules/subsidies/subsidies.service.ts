@@ -551,6 +551,15 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
       const created = await write(ctx, async (s) => {
         await ledger.serialise(s.trx);
         const { fresh } = await candidates(s.trx as Q);
+        // Filed for the report under the model worker's own union when it lies below the registry's.
+        const memberships = await repo.activeMembershipsOf(
+          s.trx,
+          fresh.map((w) => w.person_id),
+        );
+        const unitOf = (w: (typeof fresh)[number]) => {
+          const m = memberships.get(w.person_id);
+          return m && m.org_path.startsWith(w.org_path) ? m.org_id : w.org_id;
+        };
         const at = iso();
         const rows: SubsidyAwardTable[] = fresh.map((w) => ({
           id: newId(),
@@ -559,7 +568,7 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
           person_id: w.person_id,
           model_worker_id: w.id,
           instance_id: null,
-          unit_org_id: w.org_id,
+          unit_org_id: unitOf(w),
           policy_id: null,
           amount_fen: null,
           org_id: org.id,
