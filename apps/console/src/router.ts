@@ -21,6 +21,7 @@ import { roleRoutes } from './modules/roles/routes.ts';
 import { statsRoutes } from './modules/stats/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { workUnitRoutes } from './modules/workunits/routes.ts';
+import { subsidyRoutes } from './modules/subsidies/routes.ts';
 
 export type TitleKey =
   `modules.${ModuleKey}` | 'login.title' | 'totpEnroll.title' | 'passwordExpired.title' | 'notFound.title';
@@ -56,6 +57,7 @@ export function createConsoleRouter(): Router {
           ...orgRoutes,
           ...memberRoutes,
           ...workUnitRoutes,
+          ...subsidyRoutes,
           ...importRoutes,
           ...exportRoutes,
           ...userRoutes,

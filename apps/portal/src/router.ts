@@ -63,6 +63,12 @@ export const router = createRouter({
       meta: { title: 'comingSoon.title' },
     },
     {
+      path: '/subsidies',
+      name: 'subsidies',
+      component: () => import('./modules/subsidies/SubsidiesPage.vue'),
+      meta: { title: 'subsidies.title' },
+    },
+    {
       path: '/me/password',
       name: 'password',
       component: () => import('./modules/me/PasswordPage.vue'),

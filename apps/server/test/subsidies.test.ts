@@ -485,6 +485,17 @@ describe('festival greetings', () => {
     }>();
     expect(made).toMatchObject({ awardCount: 2, totalFen: 60_000 });
     expect(made.skipped.map((s) => s.reason)).toEqual(['no_bank_card']);
+    const batchId = (a.status === 201 ? a : b).json<{ payoutBatchId: string }>().payoutBatchId;
+    await app.services.payouts.sendBatch(sys, batchId);
+    const paidLines = (await linesOf(batchId)).map((l) => ({ lineNo: l.line_no, paid: true }));
+    await app.services.payouts.reconcile(sys, batchId, resultFile(paidLines));
+    // Greetings are reported under the county of each model worker's own union.
+    const report = await (
+      await cadre(['subsidy.review'], city.city)
+    ).get(`/api/subsidies/report?orgId=${city.city.id}&year=${year}`);
+    expect(report.json<{ rows: unknown[] }>().rows).toEqual([
+      { countyId: city.county.id, countyName: city.county.name, kind: 'festival', count: 2, totalFen: 60_000 },
+    ]);
     const listed = await officer.get(`/api/subsidies/plans?orgId=${city.city.id}`);
     expect(listed.json<{ items: unknown[] }>().items).toHaveLength(1);
     expect((await stranger.get(`/api/subsidies/plans?orgId=${city.city.id}`)).status).toBe(404);
@@ -521,6 +532,26 @@ describe('festival greetings', () => {
 });
 
 describe('policies with effective dates', () => {
+  it('the demo seed writes the seed rules and their renewal down for a federation, with a budget', async () => {
+    const c = await makeCityTree(app);
+    await app.services.subsidies.provisionDefaults(sys, c.city.id, 5_000_000);
+    await app.services.subsidies.provisionDefaults(sys, c.city.id, 5_000_000);
+    const officer = await cadre(['subsidy.policy'], c.city);
+    const items = (await officer.get(`/api/subsidies/policies?orgId=${c.city.id}&kind=farmer`)).json<{
+      items: { builtIn: boolean; effectiveFrom: string; effectiveTo: string | null; menMinAge: number }[];
+    }>().items;
+    expect(items.map((i) => [i.effectiveFrom, i.effectiveTo, i.builtIn, i.menMinAge])).toEqual([
+      ['2019-01-01', '2023-12-31', false, 60],
+      ['2024-01-01', null, false, 60],
+    ]);
+    const budget = await app.core.db
+      .selectFrom('ledger_account')
+      .select(['credits_posted'])
+      .where('account_key', 'like', `budget:${c.city.id}:%`)
+      .executeTakeFirstOrThrow();
+    expect(Number(budget.credits_posted)).toBe(5_000_000);
+  });
+
   it('lists the seed rules until a federation sets its own, and refuses bad input', async () => {
     const list = await policyMaker.get(`/api/subsidies/policies?orgId=${tree.county.id}&kind=hardship`);
     expect(list.status).toBe(200);

@@ -92,7 +92,7 @@ export const subsidyApplicationOutput = z.object({
   modelWorkerId: idSchema.describe('Registry entry'),
   orgId: idSchema.describe('The union handling the current step'),
   state: z.string().describe('Current step'),
-  stateLabel: localizedText,
+  stateLabel: localizedText.describe('Current step, in both locales'),
   stateKind: z.string().describe('review, notice, waiting, rejected, done'),
   version: z.number().int().describe('Send back to act on what you saw'),
   overdue: z.boolean().describe('The current step is past its due time'),
@@ -103,10 +103,12 @@ export const subsidyApplicationOutput = z.object({
   surveyFindings: z.string().nullable().describe('What the household survey found'),
   award: z
     .object({
-      id: idSchema,
-      amountFen: z.number().int().nullable(),
-      status: z.enum(['pending', 'planned', 'sent', 'paid', 'failed']),
-      failureReason: z.string().nullable(),
+      id: idSchema.describe('Award id'),
+      amountFen: z.number().int().nullable().describe('Amount, fen'),
+      status: z
+        .enum(['pending', 'planned', 'sent', 'paid', 'failed'])
+        .describe('planned · sent to the bank · paid · failed (owed again)'),
+      failureReason: z.string().nullable().describe('The bank’s reason for a failed payment'),
     })
     .nullable()
     .describe('The payment, once a plan made it'),
@@ -156,18 +158,32 @@ export const subsidyAwardOutput = z.object({
 export const subsidyPlanOutput = z.object({
   id: idSchema.describe('Plan id'),
   orgId: idSchema.describe('The paying federation'),
-  year: z.number().int(),
+  year: z.number().int().describe('Subsidy year'),
   kind: kindSchema.nullable().describe('null: every kind'),
   paymentDate: z.string().describe('Date whose rules priced the plan'),
-  status: z.enum(['building', 'batched']),
+  status: z
+    .enum(['building', 'batched'])
+    .describe('building: awards being planned · batched: the payout batch is made'),
   payoutBatchId: idSchema.nullable().describe('The payout batch (send it and reconcile it on the finance pages)'),
-  awardCount: z.number().int(),
-  totalFen: z.number().int(),
+  awardCount: z.number().int().describe('Payments in the plan'),
+  totalFen: z.number().int().describe('Total, fen'),
   byKind: z
-    .array(z.object({ kind: kindSchema, count: z.number().int(), totalFen: z.number().int() }))
+    .array(
+      z.object({
+        kind: kindSchema,
+        count: z.number().int().describe('Payments'),
+        totalFen: z.number().int().describe('Total, fen'),
+      }),
+    )
     .describe('Totals per kind'),
   skipped: z
-    .array(z.object({ personName: z.string(), kind: kindSchema, reason: z.string() }))
+    .array(
+      z.object({
+        personName: z.string().describe('Payee, masked'),
+        kind: kindSchema,
+        reason: z.string().describe('no_bank_card, already_awarded or amount_outside_rule'),
+      }),
+    )
     .describe('Left out of this plan (e.g. no bank card on record); they stay owed'),
   createdAt: isoTime,
 });
@@ -180,19 +196,27 @@ export const subsidyPlanBody = z.object({
 });
 
 export const subsidyReportOutput = z.object({
-  year: z.number().int(),
+  year: z.number().int().describe('Subsidy year'),
   rows: z
     .array(
       z.object({
         countyId: idSchema.nullable().describe('County federation above the model worker’s union; null when none'),
-        countyName: z.string().nullable(),
+        countyName: z.string().nullable().describe('Its name'),
         kind: kindSchema,
         count: z.number().int().describe('Payments made'),
         totalFen: z.number().int().describe('Paid, fen'),
       }),
     )
     .describe('Paid per county and kind'),
-  totals: z.array(z.object({ kind: kindSchema, count: z.number().int(), totalFen: z.number().int() })),
+  totals: z
+    .array(
+      z.object({
+        kind: kindSchema,
+        count: z.number().int().describe('Payments made'),
+        totalFen: z.number().int().describe('Paid, fen'),
+      }),
+    )
+    .describe('Paid per kind below the union'),
 });
 
 const orgYear = z.object({ orgId: idSchema.describe('Union (its subtree)'), year: yearSchema });
@@ -206,7 +230,7 @@ export const subsidyRoutes = {
     summary: 'Rule versions in force for a federation (its own and inherited), with effective dates',
     permission: 'subsidy.policy',
     query: z.object({ orgId: idSchema.describe('The federation'), kind: kindSchema.optional() }),
-    output: z.object({ items: z.array(subsidyPolicyOutput) }),
+    output: z.object({ items: z.array(subsidyPolicyOutput).describe('Versions, oldest first, per kind') }),
     errors: ['NOT_FOUND'],
   }),
   addPolicy: defineRoute({
@@ -349,8 +373,8 @@ export const subsidyRoutes = {
     summary: 'My subsidy applications and payments (a member bound to their real-name record)',
     permission: 'authenticated',
     output: z.object({
-      applications: z.array(subsidyApplicationOutput),
-      awards: z.array(subsidyAwardOutput),
+      applications: z.array(subsidyApplicationOutput).describe('My applications, newest first'),
+      awards: z.array(subsidyAwardOutput).describe('My payments, newest year first'),
     }),
     errors: ['SUBSIDY_PERSON_NOT_BOUND'],
   }),

@@ -132,6 +132,7 @@ export const MODULES: readonly ModuleEntry[] = [
     icon: Money,
     permission: 'finance.read',
   },
+  { key: 'subsidies', path: '/subsidies', group: 'unionWork', icon: Present, permission: 'subsidy.review' },
 ];
 
 export function moduleEntry(key: ModuleKey): ModuleEntry {

@@ -71,6 +71,8 @@ export async function seedDemoData(app: { services: Services; core: CoreDeps }):
     phone: DEMO_MEMBER.phone,
     password: DEMO_PASSWORD,
   });
+  // Xi'an's model-worker subsidy rules (seed 003) and a budget, so the demo can pay this year.
+  await services.subsidies.provisionDefaults(ctx, at.xian.id, 100_000_000);
   return true;
 }
 

@@ -12,7 +12,8 @@ export type ServiceId =
   | 'counseling'
   | 'training'
   | 'craftsmen'
-  | 'feedback';
+  | 'feedback'
+  | 'subsidies';
 
 export type ServiceGroup = 'membership' | 'care' | 'rights' | 'growth';
 
@@ -42,6 +43,7 @@ export const SERVICES: readonly Service[] = [
   { id: 'training', group: 'growth', icon: 'bag-o', color: '#1864ab' },
   { id: 'craftsmen', group: 'growth', icon: 'medal-o', color: '#c2255c' },
   { id: 'feedback', group: 'growth', icon: 'comment-o', color: '#495057' },
+  { id: 'subsidies', group: 'care', icon: 'award-o', color: '#c92a2a' },
 ];
 
 export const SERVICE_GROUPS: readonly ServiceGroup[] = ['membership', 'care', 'rights', 'growth'];
@@ -69,5 +71,6 @@ export function serviceById(id: ServiceId): Service {
 /** Where a tile leads: its own page once built, the coming-soon page until then. */
 export function serviceLink(id: ServiceId): RouteLocationRaw {
   if (id === 'card') return { name: 'card' };
+  if (id === 'subsidies') return { name: 'subsidies' };
   return { name: 'service', params: { id } };
 }

@@ -52,6 +52,9 @@ async function workersWithPeople(q: Q, rows: ModelWorkerTable[]): Promise<Worker
 }
 
 export const subsidiesRepository = {
+  transferWithKey: (q: Q, key: string) =>
+    q.selectFrom('ledger_transfer').select('id').where('idempotency_key', '=', key).executeTakeFirst(),
+
   findOrg: (q: Q, id: string) => q.selectFrom('organization').selectAll().where('id', '=', id).executeTakeFirst(),
 
   orgsByIds: (q: Q, ids: readonly string[]) =>
@@ -81,6 +84,21 @@ export const subsidiesRepository = {
       .where('person_id', '=', personId)
       .where('status', '=', 'active')
       .executeTakeFirst()) ?? null,
+
+  /** Active memberships of these people: where each one's union is. */
+  activeMembershipsOf: async (q: Q, personIds: readonly string[]) =>
+    personIds.length === 0
+      ? new Map<string, { org_id: string; org_path: string }>()
+      : new Map(
+          (
+            await q
+              .selectFrom('membership')
+              .select(['person_id', 'org_id', 'org_path'])
+              .where('person_id', 'in', personIds)
+              .where('status', '=', 'active')
+              .execute()
+          ).map((m) => [m.person_id, { org_id: m.org_id, org_path: m.org_path }]),
+        ),
 
   /** The person's registry entries, city model worker entries first. */
   async workersOfPerson(q: Q, personId: string): Promise<WorkerWithPerson[]> {

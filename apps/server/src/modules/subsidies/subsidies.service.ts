@@ -251,6 +251,42 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
 
   return {
     definitions: SUBSIDY_KEYS,
+
+    /**
+     * Demo seed and first installation: the seed rules (2019-01-01, five years) and their renewal
+     * from 2024-01-01 written down for a federation that has none, and money in its subsidy
+     * budget, so a new installation can pay this year. System only: no route carries it.
+     */
+    async provisionDefaults(ctx: RequestContext, orgId: string, budgetFen: number) {
+      const org = await repo.findOrg(db, orgId);
+      if (!org) throw AppError.notFound();
+      const key = `subsidy:budget:${orgId}:initial`;
+      const funded = await db
+        .selectFrom('ledger_transfer')
+        .select('id')
+        .where('idempotency_key', '=', key)
+        .executeTakeFirst();
+      const ruled = await Promise.all(
+        (['festival', 'hardship', 'farmer'] as const).map(async (k) => (await versionsFor(db, org.path, k)) !== null),
+      );
+      // Provisioned before: nothing to write (and a write must leave an audit event).
+      if (funded && ruled.every(Boolean)) return;
+      await write(ctx, async (s) => {
+        for (const kind of ['festival', 'hardship', 'farmer'] as const) {
+          if (!(await versionsFor(s.trx as Q, org.path, kind))) await storeSeed(s, ctx, org, kind);
+        }
+        const funding = await ledger.openAccount(s, { kind: 'funding', orgId, purpose: SUBSIDY_PURPOSE });
+        const budget = await ledger.openAccount(s, { kind: 'budget', orgId, purpose: SUBSIDY_PURPOSE });
+        await ledger.post(s, {
+          idempotencyKey: key,
+          debitAccountId: funding.id,
+          creditAccountId: budget.id,
+          amount: budgetFen,
+          kind: 'allocation',
+          memo: '市级劳模专项补助资金',
+        });
+      });
+    },
     ruleFor: (orgPath: string, kind: SubsidyKind, date: string) => ruleFor(db, orgPath, kind, date),
 
     async policies(ctx: RequestContext, query: { orgId: string; kind?: SubsidyKind | undefined }) {
@@ -515,6 +551,15 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
       const created = await write(ctx, async (s) => {
         await ledger.serialise(s.trx);
         const { fresh } = await candidates(s.trx as Q);
+        // Filed for the report under the model worker's own union when it lies below the registry's.
+        const memberships = await repo.activeMembershipsOf(
+          s.trx,
+          fresh.map((w) => w.person_id),
+        );
+        const unitOf = (w: (typeof fresh)[number]) => {
+          const m = memberships.get(w.person_id);
+          return m && m.org_path.startsWith(w.org_path) ? m.org_id : w.org_id;
+        };
         const at = iso();
         const rows: SubsidyAwardTable[] = fresh.map((w) => ({
           id: newId(),
@@ -523,7 +568,7 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
           person_id: w.person_id,
           model_worker_id: w.id,
           instance_id: null,
-          unit_org_id: w.org_id,
+          unit_org_id: unitOf(w),
           policy_id: null,
           amount_fen: null,
           org_id: org.id,
