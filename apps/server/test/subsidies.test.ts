@@ -586,6 +586,34 @@ describe('policies with effective dates', () => {
     expect(errorOf(inverted).fields).toEqual(['body.amountMaxFen']);
   });
 
+  it('the public notice runs for the period of the rule in force when the survey passes', async () => {
+    const c = await makeCityTree(app);
+    const officer = await cadre(['subsidy.policy', 'subsidy.review'], c.city);
+    const added = await officer.post('/api/subsidies/policies', {
+      orgId: c.city.id,
+      kind: 'hardship',
+      effectiveFrom: '2024-01-01',
+      amountMinFen: 100_000,
+      amountMaxFen: 500_000,
+      noticeDays: 9,
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const w = await makeModelWorker(app, { org: c.grassroots, registryOrg: c.city, account: true });
+    const { application } = await applyHardship(w);
+    const v = await step(officer, application.id, {
+      action: 'verify',
+      surveyFindings: '入户调查属实',
+      approvedAmountFen: 200_000,
+    });
+    expect(v.json<App>().state).toBe('notice');
+    const notice = await app.core.db
+      .selectFrom('workflow_notice')
+      .select(['starts_at', 'ends_at'])
+      .where('instance_id', '=', application.id)
+      .executeTakeFirstOrThrow();
+    expect(Date.parse(notice.ends_at) - Date.parse(notice.starts_at)).toBe(9 * 86_400_000);
+  });
+
   it('a payment uses the rule in force on its date: 2023-12-31 and 2024-01-01 differ', async () => {
     const c = await makeCityTree(app);
     const officer = await cadre(['subsidy.policy', 'finance.pay', 'finance.read'], c.city);

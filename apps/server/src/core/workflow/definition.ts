@@ -95,8 +95,12 @@ export interface NoticeDef<D> {
   reviewPermission: PermissionCode;
   /** Action of a transition out of this state, taken when an objection is upheld. */
   onUpheld: string;
-  /** What the board shows: the subject person's name (masked by presenters) and the proposal. */
-  publish: (instance: InstanceView<D>) => { subjectName: string; summary: string };
+  /**
+   * What the board shows: the subject person's name (masked by presenters) and the proposal;
+   * `days` overrides the period for this instance (a rule the module keeps, e.g. a policy's
+   * notice days in force).
+   */
+  publish: (instance: InstanceView<D>) => { subjectName: string; summary: string; days?: number | null };
 }
 
 export interface StateDef<D> {

@@ -255,7 +255,12 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
   /** Entering a notice state publishes its notice on the board. */
   async function publishNotice(s: WriteScope, def: WorkflowDefinition, row: WorkflowInstanceTable, now: Date) {
     const notice = def.states[row.state]!.notice!;
-    const { subjectName, summary } = notice.publish(toView(row));
+    const { subjectName, summary, days: own } = notice.publish(toView(row));
+    const days = own ?? notice.days;
+    // A module's period is checked like a definition's, when it is used.
+    if (!Number.isSafeInteger(days) || days < 1 || days > 365) {
+      throw new Error(`notice period of ${def.key} instance ${row.id} is ${days} days`);
+    }
     const n: WorkflowNoticeTable = {
       id: newId(),
       instance_id: row.id,
@@ -263,7 +268,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       subject_name: subjectName,
       summary,
       starts_at: now.toISOString(),
-      ends_at: new Date(now.getTime() + notice.days * 86_400_000).toISOString(),
+      ends_at: new Date(now.getTime() + days * 86_400_000).toISOString(),
       status: 'open',
       org_id: row.org_id,
       org_path: row.org_path,

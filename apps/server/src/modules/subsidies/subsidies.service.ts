@@ -511,13 +511,12 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
       const current = JSON.parse(row.data) as SubsidyData;
       const data: Partial<SubsidyData> = {};
       if (body.action === 'verify' || body.action === 'appealGrant') {
+        const rule = await ruleFor(db, row.org_path, current.kind, localDate(deps.now()));
         data.surveyFindings = body.surveyFindings ?? null;
         // The farmer allowance is a fixed amount: the rule in force says it.
-        data.approvedAmountFen =
-          body.approvedAmountFen ??
-          (current.kind === 'farmer'
-            ? (await ruleFor(db, row.org_path, 'farmer', localDate(deps.now()))).amount_min_fen
-            : null);
+        data.approvedAmountFen = body.approvedAmountFen ?? (current.kind === 'farmer' ? rule.amount_min_fen : null);
+        // The notice that follows runs for the rule's period.
+        data.noticeDays = rule.notice_days;
       } else if (body.action === 'resubmit') {
         if (body.cause !== undefined) data.cause = body.cause;
         if (body.requestedAmountFen !== undefined) data.requestedAmountFen = body.requestedAmountFen;

@@ -32,6 +32,8 @@ export interface SubsidyData extends Record<string, unknown> {
   requestedAmountFen: number | null;
   approvedAmountFen: number | null;
   surveyFindings: string | null;
+  /** The notice period of the rule in force when the survey passed; set by the verify step. */
+  noticeDays?: number;
 }
 
 /** Causes whose documents are the diagnosis and the medical bills; the others show proof of the hardship. */
@@ -225,14 +227,14 @@ export function subsidyDefinitions(ruleFor: RuleLookup): WorkflowDefinition<Subs
       kind: 'notice',
       label: t('公示', 'Public notice'),
       notice: {
-        // The engine reads a definition's period; policy notice_days are recorded for the day
-        // the engine takes a period per instance.
+        // The period of the rule in force when the survey passed (set with the verify step).
         days: DEFAULT_NOTICE_DAYS,
         reviewPermission: 'subsidy.review',
         onUpheld: 'objectionUpheld',
         publish: (i) => ({
           subjectName: i.data.personName,
           summary: `拟发放${title} ${yuan(i.data.approvedAmountFen ?? 0)} 元（${i.data.year} 年度）`,
+          days: i.data.noticeDays ?? null,
         }),
       },
     },
