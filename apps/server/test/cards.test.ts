@@ -161,6 +161,19 @@ describe('my card', () => {
     expect((await verify(tokenAt(second.secret, second.cardId, clock.now()))).body.result).toBe('valid');
   });
 
+  it('two issues at once leave exactly one active card and never a 500', async () => {
+    const { agent: a, member } = await cardHolder();
+    const answers = await Promise.all([a.post('/api/me/card'), a.post('/api/me/card'), a.post('/api/me/card')]);
+    for (const res of answers) expect([201, 409], JSON.stringify(res.body)).toContain(res.status);
+    const active = await t.app.core.db
+      .selectFrom('member_card')
+      .select('id')
+      .where('person_id', '=', member.person.id)
+      .where('status', '=', 'active')
+      .execute();
+    expect(active).toHaveLength(1);
+  });
+
   it('prints a PDF card with the CJK font and a QR of the member number', async () => {
     const { agent: a, member } = await cardHolder();
     const res = await a.get('/api/me/card/pdf');

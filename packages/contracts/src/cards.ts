@@ -146,7 +146,7 @@ export const cardRoutes = {
     permission: 'authenticated',
     output: issuedCardOutput,
     status: 201,
-    errors: ['CARD_PERSON_NOT_BOUND', 'CARD_NO_MEMBERSHIP'],
+    errors: ['CARD_PERSON_NOT_BOUND', 'CARD_NO_MEMBERSHIP', 'CONFLICT'],
   }),
   pdf: defineRoute({
     id: 'card.pdf',

@@ -13,6 +13,7 @@ import { maskName } from '../../core/crypto/mask.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import { qrPng, renderPdf } from '../../core/pdf.ts';
+import { isUniqueViolation } from '../../db/dialect.ts';
 import { isOpen, presentCard, presentVerification, type CardMembership } from './cards.presenter.ts';
 import { cardsRepository as repo } from './cards.repository.ts';
 
@@ -80,21 +81,27 @@ export function createCardsService(deps: CoreDeps) {
         issued_at: at,
         revoked_at: null,
       };
-      await write(ctx, async (s) => {
-        const revoked = await repo.revokeActive(s.trx, userId, at);
-        await repo.insertCard(s.trx, row);
-        await s.audit({
-          action: revoked.length > 0 ? 'card.reissue' : 'card.issue',
-          subjectType: 'member_card',
-          subjectId: row.id,
-          orgPath: membership.org_path,
-          changes: [
-            { field: 'membershipId', to: membership.id },
-            ...(revoked.length > 0 ? [{ field: 'revokedCardIds', to: revoked }] : []),
-            { field: 'secret', sensitive: true as const },
-          ],
+      try {
+        await write(ctx, async (s) => {
+          const revoked = await repo.revokeActive(s.trx, userId, at);
+          await repo.insertCard(s.trx, row);
+          await s.audit({
+            action: revoked.length > 0 ? 'card.reissue' : 'card.issue',
+            subjectType: 'member_card',
+            subjectId: row.id,
+            orgPath: membership.org_path,
+            changes: [
+              { field: 'membershipId', to: membership.id },
+              ...(revoked.length > 0 ? [{ field: 'revokedCardIds', to: revoked }] : []),
+              { field: 'secret', sensitive: true as const },
+            ],
+          });
         });
-      });
+      } catch (err) {
+        // Another issue on this account committed between our revoke and insert (two taps).
+        if (isUniqueViolation(err)) throw new AppError('CONFLICT', undefined, 'card issued concurrently');
+        throw err;
+      }
       return { ...presentCard(person.name, membership, row), secret };
     },
 
