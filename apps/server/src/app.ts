@@ -59,6 +59,8 @@ import { bindSubsidyRoutes } from './modules/subsidies/subsidies.routes.ts';
 import { createSubsidiesService } from './modules/subsidies/subsidies.service.ts';
 import { bindMeRoutes } from './modules/me/me.routes.ts';
 import { createMeService } from './modules/me/me.service.ts';
+import { bindCardRoutes } from './modules/cards/cards.routes.ts';
+import { createCardsService } from './modules/cards/cards.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -121,6 +123,7 @@ export function createServices(core: CoreDeps, database: Database) {
     modelWorkers: createModelWorkersService(core),
     subsidies: createSubsidiesService(core, workflowEngine, ledger, payouts),
     me: createMeService(core, workflowEngine),
+    cards: createCardsService(core),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -177,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindModelWorkerRoutes(router.bind, services.modelWorkers);
   bindSubsidyRoutes(router.bind, services.subsidies);
   bindMeRoutes(router.bind, services.me);
+  bindCardRoutes(router.bind, services.cards, deps.config);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

@@ -90,6 +90,10 @@ const schema = z.object({
   SMS_IP_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(30),
   /** Sign-in attempts from one address per minute (all accounts). */
   LOGIN_IP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Member-card checks from one address per minute (all merchants behind it). */
+  CARD_VERIFY_IP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Member-card checks by one merchant account per minute, counted from the check log. */
+  CARD_VERIFY_ACCOUNT_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Cookie Secure flag: `auto` sets it when the request arrived over HTTPS. */
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   /** Where SMS goes: the local outbox file (development, tests, demo). */

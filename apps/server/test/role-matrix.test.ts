@@ -909,6 +909,33 @@ const SPECS: Record<string, Spec> = {
       body: { name: '王小明', idNumber: '11010519491231002X' },
     }),
   },
+
+  // cards: the holder's own card (the matrix's actors have no real-name record, so a clean
+  // refusal is their answer; cards.test.ts covers holders), and verification, which is not
+  // about an organization: any holder of card.verify checks any union's card.
+  'card.mine': {
+    access: 'self',
+    allowCode: 'CARD_PERSON_NOT_BOUND',
+    request: () => ({ method: 'GET', url: '/api/me/card' }),
+  },
+  'card.issue': {
+    access: 'self',
+    allowCode: 'CARD_PERSON_NOT_BOUND',
+    request: () => ({ method: 'POST', url: '/api/me/card', body: {} }),
+  },
+  'card.pdf': {
+    access: 'self',
+    allowCode: 'CARD_PERSON_NOT_BOUND',
+    request: () => ({ method: 'GET', url: '/api/me/card/pdf' }),
+  },
+  'card.verify': {
+    access: 'global',
+    request: () => ({
+      method: 'POST',
+      url: '/api/cards/verify',
+      body: { code: `ZG1.${randomUUID()}.1.AAAAAAAAAAAAAAAA` },
+    }),
+  },
 };
 
 /** Home's funding and budget accounts of one purpose, made on first use. */

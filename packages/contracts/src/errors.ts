@@ -96,6 +96,8 @@ export const ERROR_CODES = [
   // the member's own account
   'REAL_NAME_NOT_MATCHED',
   'REAL_NAME_TAKEN',
+  'CARD_PERSON_NOT_BOUND',
+  'CARD_NO_MEMBERSHIP',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -207,6 +209,8 @@ export function statusOf(code: ErrorCode): number {
     case 'SUBSIDY_NOTHING_TO_PLAN':
     case 'SUBSIDY_PAYER_NOT_FEDERATION':
     case 'REAL_NAME_TAKEN':
+    case 'CARD_PERSON_NOT_BOUND':
+    case 'CARD_NO_MEMBERSHIP':
       return 409;
     // uploads and roster imports
     case 'FILE_TOO_LARGE':
@@ -411,6 +415,14 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '该实名信息已绑定其他账号，请联系所在工会处理'
         : 'This real-name record is already linked to another account; ask your union for help';
+    case 'CARD_PERSON_NOT_BOUND':
+      return zh
+        ? '请先绑定您的实名信息，再领取电子会员卡'
+        : 'Link your real-name record first, then issue your e-member card';
+    case 'CARD_NO_MEMBERSHIP':
+      return zh
+        ? '您目前没有有效会籍（在会或保留会籍），不能领取电子会员卡'
+        : 'You have no open membership (active or retained), so no member card can be issued';
     // workflow engine
     case 'WORKFLOW_ACTION_UNAVAILABLE':
       return zh

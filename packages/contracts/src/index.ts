@@ -1,6 +1,7 @@
 export * from './access.ts';
 export * from './audit.ts';
 export * from './auth.ts';
+export * from './cards.ts';
 export * from './common.ts';
 export * from './errors.ts';
 export * from './exports.ts';

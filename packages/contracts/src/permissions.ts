@@ -64,6 +64,7 @@ export const PERMISSIONS = [
     ['workflow.read', 'modelWorker.read'],
   ),
   def('subsidy.policy', '设置补助政策', 'Set subsidy policies', ['modelWorker.read']),
+  def('card.verify', '核验会员卡', 'Verify member cards'),
 ] as const satisfies readonly PermissionDef[];
 
 export type PermissionCode = (typeof PERMISSIONS)[number]['code'];
@@ -222,6 +223,15 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     permissions: ['org.read', 'audit.read'],
     separatedDuty: 'audit',
     for: ['cadre'],
+  },
+  {
+    // Verification is not about an organization: a merchant checks members of any union, so
+    // where the grant sits does not matter (the seed puts it at the merchant's city federation).
+    code: 'merchant',
+    zh: '普惠商家',
+    en: 'Benefit merchant',
+    permissions: ['card.verify'],
+    for: ['merchant'],
   },
 ];
 

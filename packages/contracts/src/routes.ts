@@ -16,6 +16,7 @@ import { systemRoutes } from './system.ts';
 import { workUnitRoutes } from './work-units.ts';
 import { workflowRoutes } from './workflow.ts';
 import { subsidyRoutes } from './subsidies.ts';
+import { cardRoutes } from './cards.ts';
 
 /** Every endpoint of the platform; the server binds exactly these and tests enumerate them. */
 export const allRoutes: readonly RouteContract[] = [
@@ -36,4 +37,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(modelWorkerRoutes),
   ...Object.values(subsidyRoutes),
   ...Object.values(meRoutes),
+  ...Object.values(cardRoutes),
 ];

@@ -72,7 +72,25 @@ const en: MerchantMessages = {
   },
   verify: {
     title: 'Verify member card',
-    coming: 'Card verification is being built; once it opens you can scan or type a card number here.',
+    intro:
+      'Scan the QR code of the member’s e-card, or type the code shown under it. The code changes every minute; screenshots do not work.',
+    code: 'Code',
+    codePlaceholder: 'Paste or type the code starting with ZG1.',
+    required: 'Enter the code',
+    submit: 'Verify',
+    scan: 'Scan the QR code',
+    stopScan: 'Stop scanning',
+    cameraDenied: 'The camera is not available; type the code instead',
+    name: 'Name',
+    union: 'Union',
+    membership: 'Membership',
+    result: {
+      valid: 'Valid member',
+      invalid: 'Invalid: this card is not recognized',
+      expired: 'Expired: ask the member to refresh the QR code and show it again',
+      membershipEnded: 'Membership ended: no member benefits',
+    },
+    status: { active: 'active', retained: 'retained', ended: 'ended' },
   },
   me: {
     title: 'Me',

@@ -22,7 +22,17 @@ export const DEMO_ACCOUNTS = [
   { username: 'yanta_finance', name: '赵敏', role: 'finance_officer', at: 'yanta', note: '雁塔区财务，须 TOTP' },
 ] as const;
 
-export const DEMO_MEMBER = { phone: '13800138000', name: '张三' };
+/**
+ * The demo member: an account signed in by SMS and a real-name record with the same phone in
+ * the demo's best-known grassroots union, so the portal links them on first visit and the
+ * e-member card can be issued at once.
+ */
+export const DEMO_MEMBER = {
+  phone: '13800138000',
+  name: '张三',
+  idNumber: '610113199005150019',
+  union: '西安高新智造科技有限公司工会',
+};
 export const DEMO_MERCHANT = { username: 'merchant_demo', name: '秦味餐饮（演示商户）' };
 
 export function demoDataWanted(config: Config): boolean {
@@ -58,18 +68,35 @@ export async function seedDemoData(app: { services: Services; core: CoreDeps }):
     await access.provisionGrant(ctx, { userId: user.id, roleCode: a.role, orgId: at[a.at].id });
   }
   await seedModelWorkers(services, core, ctx, at.xian);
-  await access.provisionUser(ctx, {
+  // Where a merchant's grant sits does not limit what it verifies (decision 0015); the city
+  // federation is simply who signs the demo merchant up.
+  const merchant = await access.provisionUser(ctx, {
     kind: 'merchant',
     username: DEMO_MERCHANT.username,
     displayName: DEMO_MERCHANT.name,
+    orgId: at.xian.id,
     password: DEMO_PASSWORD,
   });
-  // Joining a union is the membership journey's work; the demo member starts as a worker.
+  await access.provisionGrant(ctx, { userId: merchant.id, roleCode: 'merchant', orgId: at.xian.id });
   await access.provisionUser(ctx, {
     kind: 'member',
     displayName: DEMO_MEMBER.name,
     phone: DEMO_MEMBER.phone,
     password: DEMO_PASSWORD,
+  });
+  const union = plan.orgs.find((o) => o.name === DEMO_MEMBER.union)!;
+  await services.members.provisionMember(ctx, {
+    orgId: union.id,
+    name: DEMO_MEMBER.name,
+    idNumber: DEMO_MEMBER.idNumber,
+    phone: DEMO_MEMBER.phone,
+    ethnicity: '01',
+    politicalStatus: 'masses',
+    education: 'bachelor',
+    householdType: 'urban',
+    householdRegion: '610113',
+    employmentType: 'regular',
+    joinDate: '2020-03-01',
   });
   // Xi'an's model-worker subsidy rules (seed 003) and a budget, so the demo can pay this year.
   await services.subsidies.provisionDefaults(ctx, at.xian.id, 100_000_000);

@@ -296,6 +296,8 @@ export interface DB {
   subsidy_plan: SubsidyPlanTable;
   subsidy_award: SubsidyAwardTable;
   notification: NotificationTable;
+  member_card: MemberCardTable;
+  card_verification: CardVerificationTable;
 }
 
 /** One application of any kind, as the workflow engine runs it (migration 0010). */
@@ -591,4 +593,26 @@ export interface NotificationTable {
   link_id: string | null;
   created_at: string;
   read_at: string | null;
+}
+
+/** An e-member card issued to one account (migration 0014). */
+export interface MemberCardTable {
+  id: string;
+  user_id: string;
+  person_id: string;
+  membership_id: string;
+  secret_cipher: string;
+  status: 'active' | 'revoked';
+  issued_at: string;
+  revoked_at: string | null;
+}
+
+/** One merchant check of a card token, whatever the result (migration 0014). */
+export interface CardVerificationTable {
+  id: string;
+  card_id: string | null;
+  merchant_user_id: string;
+  result: string;
+  at: string;
+  ip: string | null;
 }
