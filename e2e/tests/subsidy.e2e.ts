@@ -177,8 +177,8 @@ describe('a model worker is paid the special hardship subsidy', () => {
     await cadre.getByTestId('user-menu').waitFor();
 
     await cadre.getByTestId('nav-subsidies').click();
-    await cadre.getByTestId('plan-org').click();
-    await cadre.locator('.el-tree-node__label', { hasText: '西安市总工会' }).first().click();
+    await cadre.getByTestId('plan-org').locator('.el-select__wrapper').click();
+    await cadre.locator('.el-select-dropdown .el-tree-node__content', { hasText: '西安市总工会' }).first().click();
     await cadre.getByTestId('plan-create').click();
     await expect.poll(() => cadre.getByTestId('subsidy-plans').innerText()).toContain('3000.00');
     await screenshot(cadre, 'subsidy-plan');
