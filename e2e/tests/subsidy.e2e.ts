@@ -147,7 +147,7 @@ describe('a model worker is paid the special hardship subsidy', () => {
     await openApplication(cadre);
     await field(cadre, 'objection-decision-reason').fill('经复核，其医疗费用票据属实，异议不成立');
     await cadre.locator('[data-testid^="objection-dismiss-"]').click();
-    await expect.poll(() => cadre.locator('.el-drawer').innerText()).toContain('dismissed');
+    await expect.poll(() => cadre.locator('.el-drawer').innerText()).toContain('异议不成立：经复核');
     await screenshot(cadre, 'subsidy-objection-dismissed');
   });
 
