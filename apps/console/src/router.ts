@@ -1,4 +1,3 @@
-import type { PermissionCode } from '@zhgh/contracts';
 import type { SessionRestriction } from '@zhgh/web';
 import { createRouter, createWebHistory, type RouteLocationRaw, type Router } from 'vue-router';
 import { session } from './api/client.ts';
@@ -22,6 +21,7 @@ import { statsRoutes } from './modules/stats/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { workUnitRoutes } from './modules/workunits/routes.ts';
 import { subsidyRoutes } from './modules/subsidies/routes.ts';
+import type { ModulePermission } from './modules/registry.ts';
 
 export type TitleKey =
   `modules.${ModuleKey}` | 'login.title' | 'totpEnroll.title' | 'passwordExpired.title' | 'notFound.title';
@@ -31,7 +31,7 @@ declare module 'vue-router' {
     /** Message key of the page title, for the tab and the menu highlight. */
     title?: TitleKey;
     /** Refused (and hidden from the menu) without it; the server checks again on every call. */
-    permission?: PermissionCode;
+    permission?: ModulePermission;
     /** Reachable without a session (the sign-in page). */
     public?: true;
     /** Only for a session under this restriction: the page that lifts it. */

@@ -51,6 +51,13 @@ describe('module registry', () => {
     expect(keys).not.toContain('exports');
   });
 
+  it('opens the subsidies to a reviewer and to the finance officer who pays them, not to a reader', () => {
+    const keysFor = (held: string[]) => navFor((c) => held.includes(c)).flatMap((g) => g.items.map((i) => i.key));
+    expect(keysFor(['org.read', 'subsidy.review'])).toContain('subsidies');
+    expect(keysFor(['org.read', 'finance.read', 'finance.pay'])).toContain('subsidies');
+    expect(keysFor(['org.read', 'finance.read'])).not.toContain('subsidies');
+  });
+
   it('has a page for the member register rather than the coming-soon placeholder', () => {
     expect(MODULES.find((m) => m.key === 'members')?.comingSoon).toBeUndefined();
   });

@@ -31,6 +31,14 @@ import type { ConsoleMessages } from '../i18n/zh-CN.ts';
 
 export type ModuleKey = keyof ConsoleMessages['modules'];
 export type NavGroupKey = keyof ConsoleMessages['nav']['groups'];
+/** One permission, or a list of which any one will do. */
+export type ModulePermission = PermissionCode | readonly PermissionCode[];
+
+/** Whether someone holding what `can` answers for may open a module asking for `permission`. */
+export function allows(permission: ModulePermission | undefined, can: (code: string) => boolean): boolean {
+  if (!permission) return true;
+  return typeof permission === 'string' ? can(permission) : permission.some((p) => can(p));
+}
 
 export interface ModuleEntry {
   key: ModuleKey;
@@ -40,9 +48,9 @@ export interface ModuleEntry {
   /**
    * Hidden from the menu, and the page refused, without it. Modules whose permissions do not
    * exist yet ask for `org.read`, which every cadre role holds: an account without any grant
-   * sees only its dashboard and its own settings.
+   * sees only its dashboard and its own settings. A list opens the module with any one of them.
    */
-  permission?: PermissionCode;
+  permission?: ModulePermission;
   /** Not built yet: the route shows the "coming soon" page. */
   comingSoon?: true;
 }
@@ -132,7 +140,14 @@ export const MODULES: readonly ModuleEntry[] = [
     icon: Money,
     permission: 'finance.read',
   },
-  { key: 'subsidies', path: '/subsidies', group: 'unionWork', icon: Present, permission: 'subsidy.review' },
+  // Reviewers handle the applications; finance officers make the payment plans there.
+  {
+    key: 'subsidies',
+    path: '/subsidies',
+    group: 'unionWork',
+    icon: Present,
+    permission: ['subsidy.review', 'finance.pay'],
+  },
 ];
 
 export function moduleEntry(key: ModuleKey): ModuleEntry {
@@ -152,6 +167,6 @@ const GROUP_ORDER: readonly NavGroupKey[] = ['overview', 'orgsMembers', 'service
 export function navFor(can: (code: string) => boolean): NavGroup[] {
   return GROUP_ORDER.map((key) => ({
     key,
-    items: MODULES.filter((m) => m.group === key && (!m.permission || can(m.permission))),
+    items: MODULES.filter((m) => m.group === key && allows(m.permission, can)),
   })).filter((g) => g.items.length > 0);
 }

@@ -20,6 +20,8 @@ export const DEMO_ACCOUNTS = [
   { username: 'xian_cadre', name: '王建国', role: 'federation_cadre', at: 'xian', note: '西安市总工会干部' },
   { username: 'yanta_cadre', name: '李秀英', role: 'federation_cadre', at: 'yanta', note: '雁塔区总工会干部' },
   { username: 'yanta_finance', name: '赵敏', role: 'finance_officer', at: 'yanta', note: '雁塔区财务，须 TOTP' },
+  // Pays the city's model-worker subsidies: the fund and the plans are the Xi'an federation's.
+  { username: 'xian_finance', name: '周静', role: 'finance_officer', at: 'xian', note: '西安市财务，须 TOTP' },
 ] as const;
 
 /**

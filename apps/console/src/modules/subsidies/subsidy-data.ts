@@ -18,6 +18,6 @@ export function toFen(yuanText: string | number | null | undefined): number | nu
 }
 
 /** Where the finance pages show a payout batch (send, bank file, reconciliation). */
-export const batchPath = (batchId: string) => `/finance/batches/${batchId}`;
+export const batchPath = (batchId: string) => ({ path: '/finance/payout-batches', query: { batch: batchId } });
 
 export const thisYear = () => new Date().getFullYear();

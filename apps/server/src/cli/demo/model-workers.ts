@@ -60,6 +60,9 @@ const ENTRIES: Entry[] = [
     name: '陈晓燕',
     idNumber: id('61011219860921004'),
     phone: '13909180004',
+    // A card so the subsidy journey can pay her: she is the city model worker of the demo.
+    bankCard: card('621700370000246801'),
+    bankName: '中国建设银行西安高新支行',
     category: 'model_worker',
     level: 'city',
     title: '西安市劳动模范',
