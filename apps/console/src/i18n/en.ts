@@ -948,7 +948,21 @@ const en: ConsoleMessages = {
     title: 'Model worker subsidies',
     intro:
       'Festival greetings, special hardship, farmer allowance: application, household survey, public notice, payment plan, bank transfer, reconciliation.',
-    tabs: { applications: 'Applications', policies: 'Rules', plans: 'Payment plans', report: 'Yearly report' },
+    tabs: {
+      applications: 'Applications',
+      notices: 'Public notices',
+      policies: 'Rules',
+      plans: 'Payment plans',
+      report: 'Yearly report',
+    },
+    noticeBoard: {
+      kind: 'Matter',
+      summary: 'Proposed',
+      endsAt: 'Objections until',
+      status: 'Status',
+      open: 'Open',
+      statuses: { open: 'On notice', passed: 'Passed', withdrawn: 'Withdrawn' },
+    },
     kinds: { festival: 'Festival greeting', hardship: 'Special hardship', farmer: 'Farmer allowance' },
     anyKind: 'All kinds',
     anyState: 'Open steps',

@@ -926,7 +926,15 @@ const zhCN = {
   subsidies: {
     title: '劳模专项补助',
     intro: '双节慰问、特殊困难补助、农民劳模生活补助：申请、入户调查核实、公示、市总工会支付计划、银行转账、对账。',
-    tabs: { applications: '申请办理', policies: '补助政策', plans: '支付计划', report: '年度报表' },
+    tabs: { applications: '申请办理', notices: '公示', policies: '补助政策', plans: '支付计划', report: '年度报表' },
+    noticeBoard: {
+      kind: '事项',
+      summary: '公示内容',
+      endsAt: '异议截止',
+      status: '状态',
+      open: '办理',
+      statuses: { open: '公示中', passed: '已通过', withdrawn: '已撤回' },
+    },
     kinds: { festival: '双节慰问金', hardship: '特殊困难补助', farmer: '农民劳模生活补助' },
     anyKind: '全部类别',
     anyState: '待办环节',
