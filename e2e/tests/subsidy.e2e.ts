@@ -143,8 +143,13 @@ describe('a model worker is paid the special hardship subsidy', () => {
     await expect.poll(() => member.locator('body').innerText()).toContain('异议已提交');
     await member.context().close();
 
+    // The cadre finds it on the console's notice board and opens the application behind it.
     await cadre.reload();
-    await openApplication(cadre);
+    await cadre.getByTestId('nav-subsidies').click();
+    await cadre.getByRole('tab', { name: '公示' }).click();
+    const onBoard = cadre.getByTestId('subsidy-notices').locator('tr', { hasText: WORKER_MASKED });
+    await onBoard.locator('[data-testid^="notice-open-"]').first().click();
+    await cadre.getByTestId('subsidy-actions').waitFor();
     await field(cadre, 'objection-decision-reason').fill('经复核，其医疗费用票据属实，异议不成立');
     await cadre.locator('[data-testid^="objection-dismiss-"]').click();
     await expect.poll(() => cadre.locator('.el-drawer').innerText()).toContain('异议不成立：经复核');
