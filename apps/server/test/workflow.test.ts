@@ -399,6 +399,22 @@ describe('workflow engine: public notice, objections and appeal (a subsidy-like 
     });
     const objector = await newApplicant();
     expect(await refusal(engine.object(objector, notice.id, ' '))).toMatchObject({ fields: ['body.reason'] });
+    // Merchants' accounts are no party to a union's notice.
+    const merchantId = randomUUID();
+    const merchant = {
+      actor: { kind: 'user' as const, id: merchantId, userKind: 'merchant' as const },
+      principal: {
+        userId: merchantId,
+        userKind: 'merchant' as const,
+        sessionId: randomUUID(),
+        grants: [],
+        permissions: new Set<string>(),
+      },
+    };
+    expect(await refusal(engine.object(merchant, notice.id, '商户异议'))).toMatchObject({
+      code: 'FORBIDDEN',
+      status: 403,
+    });
     const objection = await engine.object(objector, notice.id, '其家庭新购车辆，不属于困难');
 
     clock.advance(5 * DAY + 1000);

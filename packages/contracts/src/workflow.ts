@@ -201,13 +201,14 @@ export const workflowRoutes = {
     method: 'POST',
     path: '/api/workflow/notices/:id/objections',
     tag: 'workflow',
-    summary: 'Object to a public notice, with a reason, while it is on the board',
+    summary:
+      'Object to a public notice, with a reason, while it is on the board (members and cadres; not merchant accounts)',
     permission: 'authenticated',
     params: z.object({ id: idSchema.describe('Notice id') }),
     body: workflowObjectBody,
     status: 201,
     output: workflowObjectionOutput,
-    errors: ['NOT_FOUND', 'WORKFLOW_NOTICE_CLOSED'],
+    errors: ['NOT_FOUND', 'FORBIDDEN', 'WORKFLOW_NOTICE_CLOSED'],
   }),
   decideObjection: defineRoute({
     id: 'workflow.decideObjection',

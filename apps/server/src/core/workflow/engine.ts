@@ -806,6 +806,10 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
      */
     async object(ctx: RequestContext, noticeId: string, reason: string) {
       if (ctx.actor.kind !== 'user') throw new AppError('UNAUTHENTICATED');
+      // A public notice answers to the workers and their unions; merchants' accounts do not object.
+      if (ctx.actor.userKind === 'merchant') {
+        throw new AppError('FORBIDDEN', undefined, 'merchant accounts do not object to notices');
+      }
       const objector = ctx.actor.id;
       const text = reason.trim();
       if (!text) throw AppError.invalid('body.reason', 'required');
