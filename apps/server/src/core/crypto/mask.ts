@@ -25,6 +25,12 @@ export function maskName(name: string): string {
 }
 
 /** `6222021234567890123` → `6222***********0123`. */
+/** A payout line's card shows its last 4 digits only: enough to tell two cards of one payee apart. */
+export function maskCardToLast4(card: string): string {
+  const digits = card.replace(/\s+/g, '');
+  return digits.length <= 4 ? '*'.repeat(digits.length) : '*'.repeat(digits.length - 4) + digits.slice(-4);
+}
+
 export function maskBankCard(card: string): string {
   const digits = card.replace(/\s+/g, '');
   if (digits.length <= 8) return '*'.repeat(digits.length);

@@ -6,17 +6,11 @@ import type {
   statementLineOutput,
 } from '@zhgh/contracts';
 import type { z } from 'zod';
-import { maskName } from '../../core/crypto/mask.ts';
+import { maskCardToLast4, maskName } from '../../core/crypto/mask.ts';
 import { availableOf, balanceOf, type StatementLine } from '../../core/ledger/ledger.ts';
 import type { PayoutLineView } from '../../core/ledger/payouts.ts';
 import type { LedgerTransferTable } from '../../db/schema.ts';
 import type { AccountRow, BatchRow } from './finance.repository.ts';
-
-/** A payout line's card shows its last 4 digits only: enough to tell two cards of one payee apart. */
-export function maskCardToLast4(card: string): string {
-  const digits = card.replace(/\s+/g, '');
-  return digits.length <= 4 ? '*'.repeat(digits.length) : '*'.repeat(digits.length - 4) + digits.slice(-4);
-}
 
 export function presentAccount(a: AccountRow): z.infer<typeof ledgerAccountOutput> {
   return {
