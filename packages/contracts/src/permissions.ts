@@ -65,6 +65,22 @@ export const PERMISSIONS = [
   ),
   def('subsidy.policy', '设置补助政策', 'Set subsidy policies', ['modelWorker.read']),
   def('card.verify', '核验会员卡', 'Verify member cards'),
+  def(
+    'membership.review',
+    '审核会籍事项（入会、转会、保留、退会）',
+    'Review membership matters (joining, transfer, retention, withdrawal)',
+    ['workflow.read', 'member.read'],
+  ),
+  def(
+    'membership.enroll',
+    '组织集中入会（名单导入、活动二维码）',
+    'Run group enrollment (list import, event QR code)',
+    ['membership.review'],
+  ),
+  def('founding.review', '审批建会（网上建会各步骤）', 'Review union founding (each step of founding online)', [
+    'workflow.read',
+    'org.read',
+  ]),
 ] as const satisfies readonly PermissionDef[];
 
 export type PermissionCode = (typeof PERMISSIONS)[number]['code'];
@@ -120,6 +136,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'job.manage',
       'modelWorker.read',
       'subsidy.review',
+      'membership.review',
+      'membership.enroll',
     ],
     for: ['cadre'],
   },
@@ -137,6 +155,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'job.manage',
       'modelWorker.read',
       'subsidy.review',
+      'membership.review',
+      'membership.enroll',
     ],
     for: ['cadre'],
   },
@@ -158,6 +178,9 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
       'modelWorker.export',
       'subsidy.review',
       'subsidy.policy',
+      'membership.review',
+      'membership.enroll',
+      'founding.review',
     ],
     for: ['cadre'],
   },
