@@ -13,6 +13,9 @@ export interface Paged<T> {
   reload(): Promise<void>;
   /** New filters: back to the first page. */
   search(): Promise<void>;
+  /** The pager's answers (ListPager): a page or a page size chosen reloads through the watch. */
+  goTo(page: number): void;
+  resize(pageSize: number): void;
 }
 
 /** One server-paged list: page and page size drive reloads; a slow old answer never wins. */
@@ -54,5 +57,7 @@ export function usePaged<T>(
   }
 
   watch([page, pageSize], () => void reload());
-  return { rows, total, capped, page, pageSize, loading, error, reload, search };
+  const goTo = (p: number) => void (page.value = p);
+  const resize = (size: number) => void (pageSize.value = size);
+  return { rows, total, capped, page, pageSize, loading, error, reload, search, goTo, resize };
 }
