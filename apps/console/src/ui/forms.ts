@@ -1,5 +1,5 @@
 import { isApiError, type ApiError } from '@zhgh/web';
-import { computed, type ComputedRef, shallowRef } from 'vue';
+import { computed, type ComputedRef, ref, type Ref, shallowRef } from 'vue';
 import { locale } from '../i18n/index.ts';
 
 export interface FormError<K extends string> {
@@ -28,6 +28,37 @@ export function useFormError<K extends string>(prefix = 'body.'): FormError<K> {
     },
     clear() {
       error.value = undefined;
+    },
+  };
+}
+
+export interface Submit {
+  /** True while a save is on its way (the button spins, a second click waits). */
+  saving: Ref<boolean>;
+  /**
+   * Runs one save: clears the last refusal, keeps a new one for the form (`failure`), and
+   * answers whether the save went through, so the caller closes the dialog only then.
+   */
+  submit(work: () => Promise<void>): Promise<boolean>;
+}
+
+/** The save of a form dialog, the same everywhere: busy flag, refusal kept, anything else thrown. */
+export function useSubmit<K extends string>(failure: FormError<K>): Submit {
+  const saving = ref(false);
+  return {
+    saving,
+    async submit(work) {
+      saving.value = true;
+      failure.clear();
+      try {
+        await work();
+        return true;
+      } catch (err) {
+        failure.set(err);
+        return false;
+      } finally {
+        saving.value = false;
+      }
     },
   };
 }
