@@ -9,6 +9,7 @@ import { createBlindIndexer } from '../apps/server/src/core/crypto/blind-index.t
 import { createFieldCipher, type KeyRing } from '../apps/server/src/core/crypto/field-cipher.ts';
 import type { CoreDeps } from '../apps/server/src/core/deps.ts';
 import { createUnitOfWork } from '../apps/server/src/core/unit-of-work.ts';
+import { createSmsQueue } from '../apps/server/src/core/notify/sms-queue.ts';
 import type { Database, Target } from '../apps/server/src/db/database.ts';
 import type { OrganizationTable } from '../apps/server/src/db/schema.ts';
 
@@ -77,16 +78,20 @@ export function benchKeys(seed: number): { field: KeyRing; blind: Buffer; audit:
 export function benchCore(database: Database, seed: number): CoreDeps {
   const keys = benchKeys(seed);
   const audit = createAuditLog({ dialect: database.dialect, key: keys.audit });
+  const cipher = createFieldCipher('aes-256-gcm', keys.field);
+  // SMS are queued as in the platform and "sent" to nowhere: the queue's work is measured, not a gateway.
+  const sms: CoreDeps['sms'] = { send: async () => undefined };
   return {
     config: {} as CoreDeps['config'],
     db: database.db,
     dialect: database.dialect,
     write: createUnitOfWork(database.db, audit),
     audit,
-    cipher: createFieldCipher('aes-256-gcm', keys.field),
+    cipher,
     blind: createBlindIndexer(keys.blind, 'aes-256-gcm'),
     jobs: {} as CoreDeps['jobs'],
-    sms: {} as CoreDeps['sms'],
+    sms,
+    smsQueue: createSmsQueue({ db: database.db, cipher, sms, now: () => new Date() }),
     now: () => new Date(),
   };
 }

@@ -13,6 +13,7 @@ import { newId } from './core/ids.ts';
 import { createInProcessJobQueue } from './core/jobs/jobs.ts';
 import { createOutboxSms, outboxFile } from './core/notify/sms.ts';
 import { createUnitOfWork } from './core/unit-of-work.ts';
+import { createSmsQueue } from './core/notify/sms-queue.ts';
 import type { Database } from './db/database.ts';
 import { createAuthenticator } from './http/authenticate.ts';
 import { registerDocs } from './http/docs.ts';
@@ -81,17 +82,21 @@ export function createCore(deps: AppDeps): CoreDeps {
   const keys = loadKeys(config);
   const audit = createAuditLog({ dialect: database.dialect, key: keys.auditKey });
   const write = createUnitOfWork(database.db, audit);
+  const cipher = createFieldCipher(config.FIELD_CIPHER, keys.fieldRing);
+  const sms = createOutboxSms(outboxFile(config.DATA_DIR));
+  const now = deps.now ?? (() => new Date());
   return {
     config,
     db: database.db,
     dialect: database.dialect,
     write,
     audit,
-    cipher: createFieldCipher(config.FIELD_CIPHER, keys.fieldRing),
+    cipher,
     blind: createBlindIndexer(keys.blindIndexKey, config.FIELD_CIPHER),
     jobs: createInProcessJobQueue({ db: database.db, write }),
-    sms: createOutboxSms(outboxFile(config.DATA_DIR)),
-    now: deps.now ?? (() => new Date()),
+    sms,
+    smsQueue: createSmsQueue({ db: database.db, cipher, sms, now }),
+    now,
   };
 }
 
@@ -191,7 +196,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Hourly: a step falls overdue at the end of a working day, and the engine reminds an
     // instance at most once a day however often it scans.
     const periodic = startPeriodic(
-      [{ name: 'workflow.scanOverdue', everyMs: 60 * 60 * 1000, run: () => services.workflow.engine.scanOverdue() }],
+      [
+        { name: 'workflow.scanOverdue', everyMs: 60 * 60 * 1000, run: () => services.workflow.engine.scanOverdue() },
+        // What a crash or a failing gateway left in the SMS queue (each row has its own backoff).
+        { name: 'sms.dispatchDue', everyMs: 60 * 1000, run: () => core.smsQueue.dispatchDue() },
+      ],
       app.log,
     );
     app.addHook('onClose', async () => {

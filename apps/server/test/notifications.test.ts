@@ -29,6 +29,9 @@ async function inbox(userId: string) {
     .execute();
 }
 
+const queued = (userId: string) =>
+  t.app.core.db.selectFrom('sms_queue').selectAll().where('user_id', '=', userId).execute();
+
 const sms = (phone: string) => readOutbox(outboxFile(t.app.core.config.DATA_DIR)).filter((m) => m.phone === phone);
 
 const attach = (ctx: Parameters<WorkflowEngine['attach']>[0], id: string, kind: string) =>
@@ -185,9 +188,9 @@ describe('the applicant is told at every step', () => {
     expect(await inbox(a.id)).toHaveLength(1);
   });
 
-  it('another module uses the same outbound: in-app with its write, SMS after', async () => {
+  it('another module uses the same outbound: in-app and the queued SMS with its write, sent after', async () => {
     const a = await applicant();
-    const out = createOutbound();
+    const out = createOutbound(t.app.core.smsQueue);
     await expect(
       t.app.core.write({ actor: SYSTEM_ACTOR }, async (s) => {
         out.tell({
@@ -202,8 +205,10 @@ describe('the applicant is told at every step', () => {
       }),
     ).rejects.toThrow('rolled back');
     expect(await inbox(a.id)).toHaveLength(0);
+    expect(sms(a.phone)).toHaveLength(0);
+    expect(await queued(a.id)).toHaveLength(0);
 
-    const ok = createOutbound();
+    const ok = createOutbound(t.app.core.smsQueue);
     await t.app.core.write({ actor: SYSTEM_ACTOR }, async (s) => {
       ok.tell({
         userId: a.id,
@@ -216,7 +221,8 @@ describe('the applicant is told at every step', () => {
       await s.audit({ action: 'test.notify', subjectType: 'user', subjectId: a.id });
     });
     expect(await inbox(a.id)).toHaveLength(1);
-    expect(await ok.sendSms(t.app.core)).toEqual({ sent: 1, failed: 0 });
+    // Handed to the gateway by the time the write returned, and recorded as sent.
     expect(sms(a.phone).map((m) => m.purpose)).toEqual(['payout.failed']);
+    expect((await queued(a.id)).map((r) => r.sent_at !== null)).toEqual([true]);
   });
 });

@@ -7,6 +7,13 @@ export interface WriteScope {
   trx: Transaction<DB>;
   /** Record an audit event in this transaction; actor and request id come from the context. */
   audit(event: Omit<AuditInput, 'actor' | 'requestId'>): Promise<void>;
+  /**
+   * Run `fn` once the transaction has committed (never if it rolls back), before `write`
+   * returns: for what must not happen inside it, like handing queued SMS to the gateway. A
+   * failure there cannot undo the commit, so it is swallowed: the work must leave a trace that
+   * periodic upkeep finishes (the SMS queue's rows stay due).
+   */
+  afterCommit(fn: () => Promise<unknown>): void;
 }
 
 /** Events held before one multi-row insert: batch steps write thousands in one transaction. */
@@ -24,11 +31,12 @@ const AUDIT_FLUSH_AT = 500;
  */
 export function createUnitOfWork(db: Kysely<DB>, auditLog: AuditLog) {
   return async function write<T>(ctx: RequestContext, work: (scope: WriteScope) => Promise<T>): Promise<T> {
-    return db.transaction().execute(async (trx) => {
+    const committed: (() => Promise<unknown>)[] = [];
+    const result = await db.transaction().execute(async (trx) => {
       let events = 0;
       let pending: AuditEventTable[] = [];
       let head: { seq: number; hash: string } | undefined;
-      const result = await work({
+      const value = await work({
         trx,
         audit: async (event) => {
           events++;
@@ -41,11 +49,16 @@ export function createUnitOfWork(db: Kysely<DB>, auditLog: AuditLog) {
             await auditLog.insert(trx, rows);
           }
         },
+        afterCommit: (fn) => void committed.push(fn),
       });
       if (events === 0) throw new Error('a write transaction finished without an audit event');
       await auditLog.insert(trx, pending);
-      return result;
+      return value;
     });
+    for (const fn of committed) {
+      await fn().catch(() => undefined);
+    }
+    return result;
   };
 }
 export type UnitOfWork = ReturnType<typeof createUnitOfWork>;

@@ -298,6 +298,7 @@ export interface DB {
   notification: NotificationTable;
   member_card: MemberCardTable;
   card_verification: CardVerificationTable;
+  sms_queue: SmsQueueTable;
 }
 
 /** One application of any kind, as the workflow engine runs it (migration 0010). */
@@ -615,4 +616,20 @@ export interface CardVerificationTable {
   result: string;
   at: string;
   ip: string | null;
+}
+
+/** An SMS waiting to be sent, sent, or given up (migration 0019). */
+export interface SmsQueueTable {
+  id: string;
+  user_id: string | null;
+  phone_cipher: string | null;
+  text: string;
+  purpose: string;
+  created_at: string;
+  next_attempt_at: string;
+  attempts: number;
+  claimed_until: string | null;
+  sent_at: string | null;
+  failed_at: string | null;
+  last_error: string | null;
 }

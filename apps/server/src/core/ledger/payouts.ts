@@ -9,6 +9,7 @@ import { localDate } from '../calendar.ts';
 import type { CoreDeps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import type { WriteScope } from '../unit-of-work.ts';
+import type { QueuedSms } from '../notify/sms-queue.ts';
 import {
   formatYuan,
   lineReference,
@@ -62,7 +63,7 @@ export interface ReconcileSummary {
   notified: number;
 }
 
-type Deps = Pick<CoreDeps, 'db' | 'dialect' | 'write' | 'now' | 'cipher' | 'sms'>;
+type Deps = Pick<CoreDeps, 'db' | 'dialect' | 'write' | 'now' | 'cipher' | 'smsQueue'>;
 
 /** A line as callers see it: the card stays encrypted in the row, never leaves this module. */
 export type PayoutLineView = Omit<PayoutLineTable, 'bank_card_cipher'>;
@@ -85,7 +86,7 @@ export type SettlementListener = (
 ) => Promise<void>;
 
 export function createPayouts(deps: Deps, ledger: Ledger) {
-  const { db, write, cipher, sms } = deps;
+  const { db, write, cipher } = deps;
   const iso = () => deps.now().toISOString();
   // Listeners by the lines' reference type: the module that put the line in the batch.
   const listeners = new Map<string, SettlementListener>();
@@ -208,26 +209,31 @@ export function createPayouts(deps: Deps, ledger: Ledger) {
         };
   }
 
-  async function notifyFailed(batch: PayoutBatchTable, failed: { line: PayoutLineTable; reason: string }[]) {
+  /** Failed payees are told by SMS, queued with the settlement that failed them. */
+  async function queueFailedNotices(
+    s: WriteScope,
+    batch: PayoutBatchTable,
+    failed: { line: PayoutLineTable; reason: string }[],
+  ): Promise<number> {
     if (failed.length === 0) return 0;
     const people = await repo.findPeople(
-      db,
+      s.trx,
       failed.map((f) => f.line.person_id),
     );
-    let notified = 0;
+    const messages: QueuedSms[] = [];
     for (const { line, reason } of failed) {
       const phoneCipher = people.get(line.person_id)?.phone_cipher;
       if (!phoneCipher) continue;
-      await sms.send({
+      messages.push({
         phone: cipher.decrypt(phoneCipher, PERSON_PHONE_CONTEXT),
         purpose: 'payout_failed',
         text:
           `【工会】您的${line.memo ?? batch.memo ?? '款项'} ${formatYuan(line.amount)} 元未能汇入银行卡` +
           `（银行退回原因：${reason}）。款项已退回待发，请核对银行卡信息后联系所在工会。`,
       });
-      notified++;
     }
-    return notified;
+    await deps.smsQueue.enqueue(s, messages);
+    return messages.length;
   }
 
   return {
@@ -471,7 +477,7 @@ export function createPayouts(deps: Deps, ledger: Ledger) {
     /**
      * Apply the bank's result file. The whole file is checked against the batch first: one
      * problem and nothing is written. Lines reconciled before with the same result are left
-     * alone, so the same file twice changes nothing. Failed payees are told after commit.
+     * alone, so the same file twice changes nothing. Failed payees are told by SMS queued with the settlement.
      */
     async reconcile(ctx: RequestContext, batchId: string, bytes: Buffer): Promise<ReconcileSummary> {
       const results = parseResultFile(bytes);
@@ -536,20 +542,20 @@ export function createPayouts(deps: Deps, ledger: Ledger) {
             { field: 'resultFileSha256', to: sha256(bytes) },
           ],
         });
-        return { paid, failed };
+        const notified = await queueFailedNotices(s, found, failed);
+        return { paid, failed: failed.length, notified };
       }).catch((err: unknown) => {
         // A concurrent upload of the same file settled everything first: nothing was written.
-        if (err instanceof NothingLeft) return { paid: 0, failed: [] as { line: PayoutLineTable; reason: string }[] };
+        if (err instanceof NothingLeft) return { paid: 0, failed: 0, notified: 0 };
         throw err;
       });
       const batch = (await repo.findBatchById(db, batchId))!;
-      const notified = await notifyFailed(batch, outcome.failed);
       return {
         batch,
         paid: outcome.paid,
-        failed: outcome.failed.length,
-        unchanged: checked.length - outcome.paid - outcome.failed.length,
-        notified,
+        failed: outcome.failed,
+        unchanged: checked.length - outcome.paid - outcome.failed,
+        notified: outcome.notified,
       };
     },
 

@@ -1,20 +1,18 @@
-import type { CoreDeps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import type { WriteScope } from '../unit-of-work.ts';
+import type { SmsQueue } from './sms-queue.ts';
 import type { NotificationTable } from '../../db/schema.ts';
 
 /**
  * The in-app inbox and the SMS that may go with a message. Any module tells a user something
  * the same way:
  *
- *   const out = createOutbound();
+ *   const out = createOutbound(deps.smsQueue);
  *   await write(ctx, async (s) => { …; out.tell({ userId, kind, title, body, link, sms }); await out.flush(s, now); });
- *   await out.sendSms(deps);
  *
- * The in-app rows are written in the caller's unit of work, so they commit or roll back with
- * the step they describe. The SMS leaves only after the commit: the adapter is not
- * transactional, and a crash between the two loses an SMS but never sends one for a step
- * that rolled back.
+ * The in-app rows and the queued SMS are written in the caller's unit of work, so they commit
+ * or roll back with the step they describe; the SMS queue (`sms-queue.ts`) hands the SMS to
+ * the gateway after the commit and retries what a crash or a gateway failure left.
  */
 
 export type Localized = { 'zh-CN': string; en: string };
@@ -32,13 +30,6 @@ export interface InAppMessage {
   sms?: string | null;
 }
 
-export interface SmsToAccount {
-  userId: string;
-  text: string;
-  purpose: string;
-}
-
-const USER_PHONE_CTX = 'user.phone';
 // Rows per INSERT: 11 parameters each, well under SQLite's and PostgreSQL's limits.
 const INSERT_CHUNK = 500;
 
@@ -70,65 +61,24 @@ export async function notifyInApp(
   }
 }
 
-/**
- * Send SMS to accounts after the commit: phones read in one query per chunk and decrypted;
- * an account without a phone gets none. A failing gateway must not turn a committed step into
- * an error answer, so failures are counted and returned, not thrown.
- */
-export async function smsToAccounts(
-  deps: Pick<CoreDeps, 'db' | 'cipher' | 'sms'>,
-  messages: readonly SmsToAccount[],
-): Promise<{ sent: number; failed: number }> {
-  let sent = 0;
-  let failed = 0;
-  for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
-    const chunk = messages.slice(i, i + INSERT_CHUNK);
-    const ids = [...new Set(chunk.map((m) => m.userId))];
-    const rows = await deps.db
-      .selectFrom('user_account')
-      .select(['id', 'phone_cipher'])
-      .where('id', 'in', ids)
-      .where('status', '=', 'active')
-      .execute();
-    // Decrypted once per account: a batch often tells one applicant of several applications.
-    const phones = new Map(
-      rows.filter((r) => r.phone_cipher).map((r) => [r.id, deps.cipher.decrypt(r.phone_cipher!, USER_PHONE_CTX)]),
-    );
-    for (const m of chunk) {
-      const phone = phones.get(m.userId);
-      if (!phone) continue;
-      try {
-        await deps.sms.send({ phone, text: m.text, purpose: m.purpose });
-        sent++;
-      } catch {
-        failed++;
-      }
-    }
-  }
-  return { sent, failed };
-}
-
-/** Messages gathered during a unit of work: flushed inside it, their SMS sent after it. */
-export function createOutbound() {
+/** Messages gathered during a unit of work, written into it by `flush`. */
+export function createOutbound(queue: SmsQueue) {
   const pending: InAppMessage[] = [];
-  let committed: SmsToAccount[] = [];
   return {
     tell(m: InAppMessage) {
       pending.push(m);
     },
-    /** Inside the unit of work, last: writes what was told since the previous flush. */
-    async flush(s: Pick<WriteScope, 'trx'>, now: Date) {
+    /**
+     * Inside the unit of work, last: writes what was told since the previous flush, and queues
+     * its SMS, which the queue hands to the gateway after the outermost commit.
+     */
+    async flush(s: Pick<WriteScope, 'trx' | 'afterCommit'>, now: Date) {
       const batch = pending.splice(0);
       await notifyInApp(s, now, batch);
-      committed = committed.concat(
+      await queue.enqueue(
+        s,
         batch.filter((m) => m.sms).map((m) => ({ userId: m.userId, text: m.sms!, purpose: m.kind })),
       );
-    },
-    /** After the commit. */
-    async sendSms(deps: Pick<CoreDeps, 'db' | 'cipher' | 'sms'>) {
-      const batch = committed;
-      committed = [];
-      return smsToAccounts(deps, batch);
     },
   };
 }

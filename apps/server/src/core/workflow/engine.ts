@@ -10,6 +10,7 @@ import { localDate } from '../calendar.ts';
 import type { CoreDeps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { createOutbound, type Outbound } from '../notify/inbox.ts';
+import type { QueuedSms } from '../notify/sms-queue.ts';
 import type { WriteScope } from '../unit-of-work.ts';
 import { addDays, calendarWindowDays, dueAfterWorkingDays, type WorkingCalendar } from './deadlines.ts';
 import {
@@ -37,7 +38,6 @@ type Data = Record<string, unknown>;
 
 /** The permission that lets a cadre read every instance in their subtree. */
 export const WORKFLOW_READ = 'workflow.read';
-const USER_PHONE_CTX = 'user.phone';
 const OVERDUE_BATCH = 500;
 
 export interface StartInput {
@@ -576,7 +576,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       throw new AppError('WORKFLOW_INSTANCE_CHANGED');
     }
     const t = prepareStep(ctx, row, def, input);
-    const out = createOutbound();
+    const out = createOutbound(deps.smsQueue);
     const next = await write(ctx, async (s) => {
       const moved = await performTransition(s, ctx, def, row, t, {
         comment: input.comment?.trim() || null,
@@ -586,7 +586,6 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       await out.flush(s, deps.now());
       return moved;
     });
-    await out.sendSms(deps);
     return toView(next);
   }
 
@@ -609,7 +608,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         requireInScope(scope, org.path);
       }
       if (org.status !== 'active') throw new AppError('ORG_NOT_ACTIVE');
-      const out = createOutbound();
+      const out = createOutbound(deps.smsQueue);
       const started = await write(ctx, async (s) => {
         await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
         // The path as it is now, inside the lock: a move may just have rewritten it.
@@ -658,7 +657,6 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         await out.flush(s, now);
         return toView(row);
       });
-      await out.sendSms(deps);
       return started;
     },
 
@@ -682,7 +680,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       const calendars = new Map<string, WorkingCalendar>();
       for (let i = 0; i < instanceIds.length; i += chunkSize) {
         const chunk = [...new Set(instanceIds.slice(i, i + chunkSize))];
-        const out = createOutbound();
+        const out = createOutbound(deps.smsQueue);
         let states: Map<string, string>;
         try {
           states = await write(ctx, async (s) => {
@@ -704,7 +702,6 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
           continue;
         }
         chunk.forEach((id) => results.push({ id, ok: true, state: states.get(id)! }));
-        await out.sendSms(deps);
       }
       return results;
     },
@@ -886,7 +883,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       const reason = input.reason.trim();
       if (!reason) throw AppError.invalid('body.reason', 'required');
       const upheld = transitionsFrom(def, row.state).find((t) => t.action === notice.onUpheld)!;
-      const out = createOutbound();
+      const out = createOutbound(deps.smsQueue);
       const next = await write(ctx, async (s) => {
         const locked = (await repo.lockForStep(s.trx, row.id))!;
         const at = deps.now().toISOString();
@@ -929,7 +926,6 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         await out.flush(s, deps.now());
         return moved;
       });
-      await out.sendSms(deps);
       return toView(next);
     },
 
@@ -980,8 +976,8 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
      * Remind the handling unions of overdue steps, at most once per instance per Beijing day:
      * the instance's `reminded_on` is set by a conditional update, so a second scan the same day
      * (or a concurrent one) finds nothing to do. Each reminder is a history row (the in-app
-     * trace, shown in queues) and an SMS through the adapter to the cadres at the handling
-     * union who hold a permission of the step. Returns the instances reminded.
+     * trace, shown in queues) and an SMS, queued in the same transaction, to the cadres at the
+     * handling union who hold a permission of the step. Returns the instances reminded.
      */
     async scanOverdue(): Promise<InstanceView[]> {
       const now = deps.now();
@@ -1015,6 +1011,26 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
               done.push(row);
             }
             if (done.length === 0) throw new NothingToRemind();
+            // Queued with the reminders they announce, sent after the commit.
+            const texts: QueuedSms[] = [];
+            for (const row of done) {
+              const def = registry.get(row.definition_key, row.definition_version);
+              if (!def) continue;
+              const permissions = transitionsFrom(def, row.state).flatMap((t) =>
+                t.by === 'applicant' ? [] : [t.by.permission],
+              );
+              const notice = def.states[row.state]?.notice;
+              if (notice) permissions.push(notice.reviewPermission);
+              const recipients = await lookups.reminderRecipients(s.trx, row.org_id, [...new Set(permissions)], at);
+              for (const r of recipients) {
+                texts.push({
+                  userId: r.id,
+                  text: `【智慧工会】您有一件“${def.label['zh-CN']}”已超过办理期限（${localDate(new Date(row.due_at!))}），请尽快处理。`,
+                  purpose: 'workflow.overdue',
+                });
+              }
+            }
+            await deps.smsQueue.enqueue(s, texts);
             return done;
           });
         } catch (err) {
@@ -1022,25 +1038,6 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         }
         reminded.push(...batch);
         if (candidates.length < OVERDUE_BATCH) break;
-      }
-      // SMS after the commit: the outbox is not transactional, and a reminder that rolled back
-      // must not have been sent.
-      for (const row of reminded) {
-        const def = registry.get(row.definition_key, row.definition_version);
-        if (!def) continue;
-        const permissions = transitionsFrom(def, row.state).flatMap((t) =>
-          t.by === 'applicant' ? [] : [t.by.permission],
-        );
-        const notice = def.states[row.state]?.notice;
-        if (notice) permissions.push(notice.reviewPermission);
-        const recipients = await lookups.reminderRecipients(db, row.org_id, [...new Set(permissions)], at);
-        for (const r of recipients) {
-          await deps.sms.send({
-            phone: deps.cipher.decrypt(r.phone_cipher!, USER_PHONE_CTX),
-            text: `【智慧工会】您有一件“${def.label['zh-CN']}”已超过办理期限（${localDate(new Date(row.due_at!))}），请尽快处理。`,
-            purpose: 'workflow.overdue',
-          });
-        }
       }
       return reminded.map(toView);
     },

@@ -640,7 +640,6 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
       let planStored = false;
       const skipped: PlanSkip[] = [];
       const lines: { personId: string; amount: number; memo: string; reference: { type: string; id: string } }[] = [];
-      const planned: { award: SubsidyAwardTable; phone: string | null }[] = [];
 
       for (let i = 0; i < candidates.length; i += PLAN_CHUNK) {
         const chunk = candidates.slice(i, i + PLAN_CHUNK);
@@ -650,7 +649,7 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
             await ledger.serialise(s.trx);
             const at = iso();
             const chunkLines: typeof lines = [];
-            const chunkAwards: typeof planned = [];
+            const chunkAwards: { award: SubsidyAwardTable; phone: string | null }[] = [];
             const chunkSkips: PlanSkip[] = [];
             const rules = new Map<SubsidyKind, SubsidyPolicyTable>();
             const budget = await ledger.openAccount(s, { kind: 'budget', orgId: org.id, purpose: SUBSIDY_PURPOSE });
@@ -781,10 +780,25 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
               chunkAwards.push({ award, phone: worker.phone_cipher });
             }
             if (chunkLines.length === 0) throw new NothingPlanned();
-            return { chunkLines, chunkAwards, chunkSkips };
+            // Festival greetings have no application to carry a notice: the payee hears by SMS,
+            // queued with the chunk that planned the award.
+            await deps.smsQueue.enqueue(
+              s,
+              chunkAwards.flatMap(({ award, phone }) =>
+                award.kind === 'festival' && phone
+                  ? [
+                      {
+                        phone: deps.cipher.decrypt(phone, PERSON_PHONE_CONTEXT),
+                        purpose: 'subsidy.festival',
+                        text: `【工会】您的${award.year}年度劳模双节慰问金 ${yuan(award.amount_fen!)} 元已列入市总工会发放计划，将汇入您登记的银行卡。`,
+                      },
+                    ]
+                  : [],
+              ),
+            );
+            return { chunkLines, chunkSkips };
           });
           lines.push(...result.chunkLines);
-          planned.push(...result.chunkAwards);
           skipped.push(...result.chunkSkips);
         } catch (err) {
           if (!(err instanceof NothingPlanned)) throw err;
@@ -825,15 +839,6 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
           ],
         });
       });
-      // Festival greetings have no application to carry a notice: the payee hears by SMS, after the commit.
-      for (const { award, phone } of planned) {
-        if (award.kind !== 'festival' || !phone) continue;
-        await deps.sms.send({
-          phone: deps.cipher.decrypt(phone, PERSON_PHONE_CONTEXT),
-          purpose: 'subsidy.festival',
-          text: `【工会】您的${award.year}年度劳模双节慰问金 ${yuan(award.amount_fen!)} 元已列入市总工会发放计划，将汇入您登记的银行卡。`,
-        });
-      }
       const plan = (await repo.findPlan(db, planId))!;
       return presentPlan(plan, await repo.planTotals(db, [planId]), skipped);
     },
