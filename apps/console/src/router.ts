@@ -22,6 +22,7 @@ import { userRoutes } from './modules/users/routes.ts';
 import { workUnitRoutes } from './modules/workunits/routes.ts';
 import { subsidyRoutes } from './modules/subsidies/routes.ts';
 import type { ModulePermission } from './modules/registry.ts';
+import { foundingRoutes } from './modules/founding/routes.ts';
 
 export type TitleKey =
   `modules.${ModuleKey}` | 'login.title' | 'totpEnroll.title' | 'passwordExpired.title' | 'notFound.title';
@@ -68,6 +69,7 @@ export function createConsoleRouter(): Router {
           ...accountRoutes,
           ...modelWorkerRoutes,
           ...financeRoutes,
+          ...foundingRoutes,
           ...placeholderRoutes,
           {
             path: ':pathMatch(.*)*',

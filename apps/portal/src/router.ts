@@ -111,6 +111,12 @@ export const router = createRouter({
       component: () => import('./modules/me/RealNamePage.vue'),
       meta: { title: 'realName.title' },
     },
+    {
+      path: '/founding',
+      name: 'founding',
+      component: () => import('./modules/founding/FoundingPage.vue'),
+      meta: { title: 'founding.title' },
+    },
     { path: '/:rest(.*)*', redirect: { name: 'home' } },
   ],
 });

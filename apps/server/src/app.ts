@@ -62,6 +62,8 @@ import { bindMeRoutes } from './modules/me/me.routes.ts';
 import { createMeService } from './modules/me/me.service.ts';
 import { bindCardRoutes } from './modules/cards/cards.routes.ts';
 import { createCardsService } from './modules/cards/cards.service.ts';
+import { bindFoundingRoutes } from './modules/founding/founding.routes.ts';
+import { createFoundingService } from './modules/founding/founding.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -129,6 +131,15 @@ export function createServices(core: CoreDeps, database: Database) {
     subsidies: createSubsidiesService(core, workflowEngine, ledger, payouts),
     me: createMeService(core, workflowEngine),
     cards: createCardsService(core),
+    // Its final approval creates the union and registers the workplace inside the step's own
+    // unit of work, through the organization and work-unit services (stateless, so its own).
+    founding: createFoundingService(
+      core,
+      workflowEngine,
+      createOrgsService(core, regions),
+      createWorkUnitsService(core, regions),
+      regions,
+    ),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -186,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindSubsidyRoutes(router.bind, services.subsidies);
   bindMeRoutes(router.bind, services.me);
   bindCardRoutes(router.bind, services.cards, deps.config);
+  bindFoundingRoutes(router.bind, services.founding);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

@@ -15,6 +15,7 @@ import {
   multipartBody,
   makeTree,
   makeUser,
+  randomCreditCode,
   permissionsWithout,
   randomIdNumber,
   randomPhone,
@@ -936,7 +937,81 @@ const SPECS: Record<string, Spec> = {
       body: { code: `ZG1.${randomUUID()}.1.AAAAAAAAAAAAAAAA` },
     }),
   },
+
+  // founding: an application is its applicant's (any signed-in user, for a workplace); the
+  // list is the handling union's (home's township here), by founding.review.
+  'founding.handlingUnions': {
+    access: 'self',
+    request: () => ({ method: 'GET', url: '/api/founding/handling-unions?regionCode=610113' }),
+  },
+  'founding.apply': {
+    access: 'self',
+    request: async (w) => {
+      await foundingHandler(w);
+      return { method: 'POST', url: '/api/founding/applications', body: foundingBody() };
+    },
+  },
+  'founding.mine': { access: 'self', request: () => ({ method: 'GET', url: '/api/founding/mine' }) },
+  'founding.list': {
+    access: 'list',
+    request: async (w) => {
+      matrixFounding ??= await foundingOf(w, await makeUser(app(), { kind: 'member' }));
+      return { method: 'GET', url: '/api/founding/applications?pageSize=200' };
+    },
+    sees: (body) => items(body).some((i) => i.id === matrixFounding),
+  },
+  'founding.get': {
+    access: 'self',
+    request: async (w, _a, who) => ({ method: 'GET', url: `/api/founding/applications/${await foundingOf(w, who)}` }),
+  },
+  'founding.step': {
+    access: 'self',
+    request: async (w, _a, who) => ({
+      method: 'POST',
+      url: `/api/founding/applications/${await foundingOf(w, who)}/steps`,
+      body: { action: 'withdraw' },
+    }),
+  },
 };
+
+/** A township under home with the region code foundings of 610113 are routed to; made on first use. */
+let matrixTownship: OrganizationTable | undefined;
+async function foundingHandler(w: World) {
+  matrixTownship ??= await app().services.orgs.provisionChild(sys, {
+    parentId: w.tree.county.id,
+    name: unique('矩阵街道工会'),
+    type: 'township',
+    level: null,
+    regionCode: '610113',
+  });
+  return matrixTownship;
+}
+function foundingBody() {
+  return {
+    unitName: unique('矩阵测试公司'),
+    creditCode: randomCreditCode(),
+    unitType: '170',
+    industry: 'C',
+    regionCode: '610113',
+    address: '西安市雁塔区科技路 1 号',
+    employeeCount: 30,
+    contactName: '刘联系',
+    contactPhone: randomPhone(),
+  };
+}
+/** Home's founding application, for the list. */
+let matrixFounding: string | undefined;
+/** A founding application handled at home's township with `who` as its applicant (a random id for the anonymous caller). */
+async function foundingOf(w: World, who: TestUser | null): Promise<string> {
+  if (who === null) return randomUUID();
+  await foundingHandler(w);
+  const applicant = who;
+  const created = await app().services.founding.apply(
+    { actor: { kind: 'user', id: applicant.user.id, userKind: applicant.user.kind } },
+    foundingBody() as Parameters<ReturnType<typeof app>['services']['founding']['apply']>[1],
+  );
+  return created.id;
+}
 
 /** Home's funding and budget accounts of one purpose, made on first use. */
 let matrixFinance: Awaited<ReturnType<typeof homeOwed>> | undefined;

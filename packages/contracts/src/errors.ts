@@ -98,6 +98,10 @@ export const ERROR_CODES = [
   'REAL_NAME_TAKEN',
   'CARD_PERSON_NOT_BOUND',
   'CARD_NO_MEMBERSHIP',
+  // union founding
+  'FOUNDING_UNIT_HAS_UNION',
+  'FOUNDING_ALREADY_OPEN',
+  'FOUNDING_NO_HANDLING_UNION',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -228,6 +232,11 @@ export function statusOf(code: ErrorCode): number {
       return 423;
     case 'SMS_RATE_LIMITED':
       return 429;
+    // union founding
+    case 'FOUNDING_UNIT_HAS_UNION':
+    case 'FOUNDING_ALREADY_OPEN':
+    case 'FOUNDING_NO_HANDLING_UNION':
+      return 409;
   }
 }
 
@@ -476,6 +485,18 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '补助政策和支付计划由总工会制定，请选择总工会'
         : 'Subsidy rules and payment plans belong to a federation; choose a federation';
+    case 'FOUNDING_UNIT_HAS_UNION':
+      return zh
+        ? '该单位（统一社会信用代码）已建立工会，无需再次申请建会'
+        : 'This workplace (credit code) already has a union; it need not found another';
+    case 'FOUNDING_ALREADY_OPEN':
+      return zh
+        ? '该单位已有一份正在办理的建会申请，请继续办理或撤回后再申请'
+        : 'This workplace already has a founding application in progress: continue it, or withdraw it first';
+    case 'FOUNDING_NO_HANDLING_UNION':
+      return zh
+        ? '所在地区没有可受理建会的上级工会，请联系当地总工会'
+        : 'No union in the region can handle the founding; contact the local federation';
   }
 }
 

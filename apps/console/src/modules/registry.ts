@@ -4,6 +4,7 @@ import {
   ChatDotSquare,
   Connection,
   DataAnalysis,
+  Flag,
   Download,
   FirstAidKit,
   House,
@@ -148,6 +149,8 @@ export const MODULES: readonly ModuleEntry[] = [
     icon: Present,
     permission: ['subsidy.review', 'finance.pay'],
   },
+  // Union founding (网上建会): the higher unions review each step of a workplace's founding.
+  { key: 'founding', path: '/founding', group: 'orgsMembers', icon: Flag, permission: 'founding.review' },
 ];
 
 export function moduleEntry(key: ModuleKey): ModuleEntry {

@@ -299,6 +299,7 @@ export interface DB {
   member_card: MemberCardTable;
   card_verification: CardVerificationTable;
   sms_queue: SmsQueueTable;
+  founding_application: FoundingApplicationTable;
 }
 
 /** One application of any kind, as the workflow engine runs it (migration 0010). */
@@ -632,4 +633,44 @@ export interface SmsQueueTable {
   sent_at: string | null;
   failed_at: string | null;
   last_error: string | null;
+}
+
+/** One attempt of a workplace to found its union, run by a `union.founding` instance (migration 0017). */
+export interface FoundingApplicationTable {
+  id: string;
+  /** Set in the transaction that inserts the row. */
+  instance_id: string | null;
+  applicant_user_id: string;
+  unit_name: string;
+  credit_code: string;
+  unit_type: string;
+  industry: string;
+  region_code: string;
+  address: string;
+  employee_count: number;
+  contact_name: string;
+  contact_phone_cipher: string;
+  /** YYYY-MM-DD */
+  assembly_date: string | null;
+  assembly_expected_members: number | null;
+  /** JSON array of names. */
+  assembly_candidates: string | null;
+  /** YYYY-MM-DD */
+  elected_on: string | null;
+  chair_name: string | null;
+  /** JSON array of names. */
+  vice_chair_names: string | null;
+  /** JSON array of names. */
+  committee_names: string | null;
+  member_count: number | null;
+  status: 'open' | 'founded' | 'closed';
+  union_org_id: string | null;
+  work_unit_id: string | null;
+  /** The handling union. */
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  created_at: string;
+  updated_at: string;
+  founded_at: string | null;
 }

@@ -13,7 +13,8 @@ export type ServiceId =
   | 'training'
   | 'craftsmen'
   | 'feedback'
-  | 'subsidies';
+  | 'subsidies'
+  | 'founding';
 
 export type ServiceGroup = 'membership' | 'care' | 'rights' | 'growth';
 
@@ -44,6 +45,8 @@ export const SERVICES: readonly Service[] = [
   { id: 'craftsmen', group: 'growth', icon: 'medal-o', color: '#c2255c' },
   { id: 'feedback', group: 'growth', icon: 'comment-o', color: '#495057' },
   { id: 'subsidies', group: 'care', icon: 'award-o', color: '#c92a2a' },
+  // A workplace's contact founds its union (网上建会).
+  { id: 'founding', group: 'membership', icon: 'cluster-o', color: '#2b8a3e' },
 ];
 
 export const SERVICE_GROUPS: readonly ServiceGroup[] = ['membership', 'care', 'rights', 'growth'];
@@ -72,5 +75,6 @@ export function serviceById(id: ServiceId): Service {
 export function serviceLink(id: ServiceId): RouteLocationRaw {
   if (id === 'card') return { name: 'card' };
   if (id === 'subsidies') return { name: 'subsidies' };
+  if (id === 'founding') return { name: 'founding' };
   return { name: 'service', params: { id } };
 }

@@ -78,6 +78,8 @@ export interface EffectContext<D> {
   comment: string | null;
   /** Record the effect's own audit events in the same transaction. */
   audit: WriteScope['audit'];
+  /** The step's whole unit of work, for services the effect calls to write within it. */
+  scope: WriteScope;
   now: Date;
 }
 

@@ -439,6 +439,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         to: t.to,
         comment: input.comment,
         audit: s.audit,
+        scope: s,
         now,
       });
     }
@@ -559,6 +560,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
             to: t.to,
             comment,
             audit: s.audit,
+            scope: s,
             now,
           });
         }

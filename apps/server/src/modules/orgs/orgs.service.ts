@@ -8,6 +8,7 @@ import { diffFields, provinceRootOf } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
+import type { WriteScope } from '../../core/unit-of-work.ts';
 import { lockChain, lockShared } from '../../db/dialect.ts';
 import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import type { DB, MembershipTable, OrganizationTable } from '../../db/schema.ts';
@@ -56,51 +57,63 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
     input: z.infer<typeof orgCreateBody>,
     scope: Scope | null,
   ): Promise<OrganizationTable> {
+    checkInput(input);
+    return write(ctx, (s) => insertUnderIn(s, parentId, input, scope));
+  }
+
+  function checkInput(input: z.infer<typeof orgCreateBody>): void {
     if (input.regionCode) regions.requireKnown(input.regionCode, 'body.regionCode');
-    const level = input.type === 'federation' ? (input.level ?? null) : null;
     checkLevel(input.type, input.level, 'body.level');
-    return write(ctx, async (s) => {
-      await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
-      // The parent as it is now, inside the lock: a concurrent move cannot leave a stale path.
-      const parent = await repo.findById(s.trx, parentId);
-      if (!parent) throw AppError.notFound();
-      if (scope) requireInScope(scope, parent.path);
-      requireActive(parent);
-      checkPlacement({ type: input.type, level }, parent, 'body.type', 'body.level');
-      const id = newId();
-      const now = iso();
-      const row: OrganizationTable = {
-        id,
-        parent_id: parent.id,
-        name: input.name,
-        type: input.type,
-        level,
-        region_code: input.regionCode ?? null,
-        path: `${parent.path}${id}/`,
-        depth: parent.depth + 1,
-        province_root: parent.province_root,
-        status: 'active',
-        created_at: now,
-        updated_at: now,
-        dissolved_at: null,
-        merged_into_id: null,
-        status_reason: null,
-      };
-      await repo.insert(s.trx, row);
-      await countUnion(s.trx, row, 1);
-      await s.audit({
-        action: 'org.create',
-        subjectType: 'organization',
-        subjectId: id,
-        orgPath: row.path,
-        changes: [
-          { field: 'name', to: row.name },
-          { field: 'type', to: row.type },
-          { field: 'parentId', to: parent.id },
-        ],
-      });
-      return row;
+  }
+
+  /** The creation itself, inside a unit of work the caller opened (its own or another module's). */
+  async function insertUnderIn(
+    s: WriteScope,
+    parentId: string,
+    input: z.infer<typeof orgCreateBody>,
+    scope: Scope | null,
+  ): Promise<OrganizationTable> {
+    const level = input.type === 'federation' ? (input.level ?? null) : null;
+    await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+    // The parent as it is now, inside the lock: a concurrent move cannot leave a stale path.
+    const parent = await repo.findById(s.trx, parentId);
+    if (!parent) throw AppError.notFound();
+    if (scope) requireInScope(scope, parent.path);
+    requireActive(parent);
+    checkPlacement({ type: input.type, level }, parent, 'body.type', 'body.level');
+    const id = newId();
+    const now = iso();
+    const row: OrganizationTable = {
+      id,
+      parent_id: parent.id,
+      name: input.name,
+      type: input.type,
+      level,
+      region_code: input.regionCode ?? null,
+      path: `${parent.path}${id}/`,
+      depth: parent.depth + 1,
+      province_root: parent.province_root,
+      status: 'active',
+      created_at: now,
+      updated_at: now,
+      dissolved_at: null,
+      merged_into_id: null,
+      status_reason: null,
+    };
+    await repo.insert(s.trx, row);
+    await countUnion(s.trx, row, 1);
+    await s.audit({
+      action: 'org.create',
+      subjectType: 'organization',
+      subjectId: id,
+      orgPath: row.path,
+      changes: [
+        { field: 'name', to: row.name },
+        { field: 'type', to: row.type },
+        { field: 'parentId', to: parent.id },
+      ],
     });
+    return row;
   }
 
   /** An active organization starts (+1) or stops (-1) counting in its subtree's unions by type. */
@@ -159,6 +172,17 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
      */
     async provisionChild(ctx: RequestContext, input: z.infer<typeof orgCreateBody>) {
       return insertUnder(ctx, input.parentId, input, null);
+    },
+
+    /**
+     * Create under a parent inside the caller's unit of work, with the counters and the audit
+     * event a creation always has. For a module whose own approved step is the authority (the
+     * final approval of a union founding creates the union in the same transaction), so no
+     * actor scope is applied: the caller checked its own rule. Never bound to a route.
+     */
+    async createChildIn(s: WriteScope, input: z.infer<typeof orgCreateBody>) {
+      checkInput(input);
+      return insertUnderIn(s, input.parentId, input, null);
     },
 
     /** Create a root (a province or national federation). Only the seed and CLI call this. */

@@ -91,45 +91,48 @@ export function createWorkUnitsService(deps: CoreDeps, regions: RegionsService) 
     const creditCode = normalizeCreditCode(input.creditCode) ?? null;
     checkFoundedOn(input.foundedOn, localDate(deps.now()), 'body.foundedOn');
     if (creditCode) await refuseTakenCreditCode(ctx, creditCode, null);
-    return writeUnit(ctx, creditCode, async (s) => {
-      await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
-      // The organization's path as it is now, inside the lock (a move may just have rewritten it).
-      const at = await loadOrg(s.trx, org.id, scope);
-      requireActive(at);
-      const now = iso();
-      const row: WorkUnitTable = {
-        id: newId(),
-        name: input.name,
-        credit_code: creditCode,
-        unit_type: input.unitType,
-        industry: input.industry,
-        region_code: input.regionCode,
-        address: input.address ?? null,
-        employee_count: input.employeeCount,
-        founded_on: input.foundedOn ?? null,
-        chair_name: input.chairName ?? null,
-        contact_name: input.contactName ?? null,
-        contact_phone_cipher: input.contactPhone ? cipher.encrypt(input.contactPhone, PHONE_CTX) : null,
-        union_org_id: union?.id ?? null,
-        org_id: at.id,
-        org_path: at.path,
-        province_root: at.province_root,
-        created_at: now,
-        updated_at: now,
-      };
-      await repo.insert(s.trx, row);
-      const deltas = new CounterDeltas();
-      deltas.unit(row.org_path, row, 1);
-      await applyCounterDeltas(s.trx, dialect, deltas);
-      await s.audit({
-        action: 'workUnit.create',
-        subjectType: 'work_unit',
-        subjectId: row.id,
-        orgPath: row.org_path,
-        changes: diffFields(null, withoutNulls(auditable(row)), SENSITIVE),
-      });
-      return row;
+    return writeUnit(ctx, creditCode, (s) => insertRow(s, input, creditCode, scope));
+  }
+
+  /** The row, its counters and its audit event, inside the caller's unit of work. */
+  async function insertRow(s: WriteScope, input: CreateInput, creditCode: string | null, scope: Scope | null) {
+    await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+    // The organization's path as it is now, inside the lock (a move may just have rewritten it).
+    const at = await loadOrg(s.trx, input.orgId, scope);
+    requireActive(at);
+    const now = iso();
+    const row: WorkUnitTable = {
+      id: newId(),
+      name: input.name,
+      credit_code: creditCode,
+      unit_type: input.unitType,
+      industry: input.industry,
+      region_code: input.regionCode,
+      address: input.address ?? null,
+      employee_count: input.employeeCount,
+      founded_on: input.foundedOn ?? null,
+      chair_name: input.chairName ?? null,
+      contact_name: input.contactName ?? null,
+      contact_phone_cipher: input.contactPhone ? cipher.encrypt(input.contactPhone, PHONE_CTX) : null,
+      union_org_id: input.unionOrgId ?? null,
+      org_id: at.id,
+      org_path: at.path,
+      province_root: at.province_root,
+      created_at: now,
+      updated_at: now,
+    };
+    await repo.insert(s.trx, row);
+    const deltas = new CounterDeltas();
+    deltas.unit(row.org_path, row, 1);
+    await applyCounterDeltas(s.trx, dialect, deltas);
+    await s.audit({
+      action: 'workUnit.create',
+      subjectType: 'work_unit',
+      subjectId: row.id,
+      orgPath: row.org_path,
+      changes: diffFields(null, withoutNulls(auditable(row)), SENSITIVE),
     });
+    return row;
   }
 
   return {
@@ -168,6 +171,69 @@ export function createWorkUnitsService(deps: CoreDeps, regions: RegionsService) 
     /** System bootstrap (demo seed, test factories): no actor's scope. Never bound to a route. */
     async provision(ctx: RequestContext, input: CreateInput) {
       return insert(ctx, input, null);
+    },
+
+    /** The unit holding a credit code, read in the caller's transaction. */
+    async findByCreditCodeIn(s: WriteScope, creditCode: string) {
+      return repo.findByCreditCode(s.trx, creditCode);
+    },
+
+    /**
+     * Register a unit inside the caller's unit of work, for a module whose own approved step is
+     * the authority (a union founding registers the workplace it founded for). No actor scope;
+     * the rules of a registration hold (credit code, region, a covering union of units).
+     * Never bound to a route.
+     */
+    async registerIn(s: WriteScope, input: CreateInput) {
+      const union = input.unionOrgId ? await loadOrg(s.trx, input.unionOrgId, null) : null;
+      if (union) checkUnion(union, 'body.unionOrgId');
+      regions.requireKnown(input.regionCode, 'body.regionCode');
+      const creditCode = normalizeCreditCode(input.creditCode) ?? null;
+      checkFoundedOn(input.foundedOn, localDate(deps.now()), 'body.foundedOn');
+      return insertRow(s, input, creditCode, null);
+    },
+
+    /**
+     * A union founded for an existing unit covers it and answers for it: the unit is filed
+     * under the union, its chair and head count recorded, the counters moved (out as it was,
+     * in as it is), audited like an update. Inside the caller's unit of work; never bound to a
+     * route.
+     */
+    async coverByUnionIn(
+      s: WriteScope,
+      unitId: string,
+      union: OrganizationTable,
+      set: { chairName: string; employeeCount: number },
+    ) {
+      checkUnion(union, 'unionOrgId');
+      await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+      const current = await repo.findById(s.trx, unitId);
+      if (!current) throw AppError.notFound();
+      const at = await loadOrg(s.trx, union.id, null);
+      const now = iso();
+      const change: Partial<WorkUnitTable> = {
+        union_org_id: at.id,
+        org_id: at.id,
+        org_path: at.path,
+        province_root: at.province_root,
+        chair_name: set.chairName,
+        employee_count: set.employeeCount,
+        updated_at: now,
+      };
+      await repo.update(s.trx, current.id, change);
+      const after = { ...current, ...change };
+      const deltas = new CounterDeltas();
+      deltas.unit(current.org_path, current, -1);
+      deltas.unit(after.org_path, after, 1);
+      await applyCounterDeltas(s.trx, dialect, deltas);
+      await s.audit({
+        action: 'workUnit.update',
+        subjectType: 'work_unit',
+        subjectId: current.id,
+        orgPath: after.org_path,
+        changes: diffFields(auditable(current), auditable(after), SENSITIVE),
+      });
+      return after;
     },
 
     async update(ctx: RequestContext, id: string, input: UpdateInput) {
