@@ -61,6 +61,8 @@ import { bindMeRoutes } from './modules/me/me.routes.ts';
 import { createMeService } from './modules/me/me.service.ts';
 import { bindCardRoutes } from './modules/cards/cards.routes.ts';
 import { createCardsService } from './modules/cards/cards.service.ts';
+import { bindMembershipRoutes } from './modules/memberships/memberships.routes.ts';
+import { createMembershipsService } from './modules/memberships/memberships.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -124,6 +126,7 @@ export function createServices(core: CoreDeps, database: Database) {
     subsidies: createSubsidiesService(core, workflowEngine, ledger, payouts),
     me: createMeService(core, workflowEngine),
     cards: createCardsService(core),
+    memberships: createMembershipsService(core, workflowEngine),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -181,6 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindSubsidyRoutes(router.bind, services.subsidies);
   bindMeRoutes(router.bind, services.me);
   bindCardRoutes(router.bind, services.cards, deps.config);
+  bindMembershipRoutes(router.bind, services.memberships);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {
@@ -191,7 +195,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Hourly: a step falls overdue at the end of a working day, and the engine reminds an
     // instance at most once a day however often it scans.
     const periodic = startPeriodic(
-      [{ name: 'workflow.scanOverdue', everyMs: 60 * 60 * 1000, run: () => services.workflow.engine.scanOverdue() }],
+      [
+        { name: 'workflow.scanOverdue', everyMs: 60 * 60 * 1000, run: () => services.workflow.engine.scanOverdue() },
+        // Daily: the run claims its Beijing day, so hourly ticks and several processes propose once.
+        {
+          name: 'memberships.proposeInactive',
+          everyMs: 60 * 60 * 1000,
+          run: () => services.memberships.proposeInactive(),
+        },
+      ],
       app.log,
     );
     app.addHook('onClose', async () => {
