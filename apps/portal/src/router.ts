@@ -111,6 +111,12 @@ export const router = createRouter({
       component: () => import('./modules/me/RealNamePage.vue'),
       meta: { title: 'realName.title' },
     },
+    {
+      path: '/me/membership',
+      name: 'membership',
+      component: () => import('./modules/membership/MembershipPage.vue'),
+      meta: { title: 'membership.title' },
+    },
     { path: '/:rest(.*)*', redirect: { name: 'home' } },
   ],
 });
