@@ -17,6 +17,7 @@ import {
   School,
   Service,
   Stamp,
+  Switch,
   Tickets,
   Trophy,
   Umbrella,
@@ -148,6 +149,8 @@ export const MODULES: readonly ModuleEntry[] = [
     icon: Present,
     permission: ['subsidy.review', 'finance.pay'],
   },
+  // Transfers, retention and withdrawal, and the inactivity list: the membership reviewers' work.
+  { key: 'memberships', path: '/memberships', group: 'orgsMembers', icon: Switch, permission: 'membership.review' },
 ];
 
 export function moduleEntry(key: ModuleKey): ModuleEntry {
