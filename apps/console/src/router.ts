@@ -21,6 +21,7 @@ import { statsRoutes } from './modules/stats/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { workUnitRoutes } from './modules/workunits/routes.ts';
 import { subsidyRoutes } from './modules/subsidies/routes.ts';
+import { membershipRoutes } from './modules/memberships/routes.ts';
 import type { ModulePermission } from './modules/registry.ts';
 import { foundingRoutes } from './modules/founding/routes.ts';
 
@@ -59,6 +60,7 @@ export function createConsoleRouter(): Router {
           ...memberRoutes,
           ...workUnitRoutes,
           ...subsidyRoutes,
+          ...membershipRoutes,
           ...importRoutes,
           ...exportRoutes,
           ...userRoutes,

@@ -117,6 +117,12 @@ export const router = createRouter({
       component: () => import('./modules/founding/FoundingPage.vue'),
       meta: { title: 'founding.title' },
     },
+    {
+      path: '/me/membership',
+      name: 'membership',
+      component: () => import('./modules/membership/MembershipPage.vue'),
+      meta: { title: 'membership.title' },
+    },
     { path: '/:rest(.*)*', redirect: { name: 'home' } },
   ],
 });

@@ -64,6 +64,8 @@ import { bindCardRoutes } from './modules/cards/cards.routes.ts';
 import { createCardsService } from './modules/cards/cards.service.ts';
 import { bindFoundingRoutes } from './modules/founding/founding.routes.ts';
 import { createFoundingService } from './modules/founding/founding.service.ts';
+import { bindMembershipRoutes } from './modules/memberships/memberships.routes.ts';
+import { createMembershipsService } from './modules/memberships/memberships.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -140,6 +142,7 @@ export function createServices(core: CoreDeps, database: Database) {
       createWorkUnitsService(core, regions),
       regions,
     ),
+    memberships: createMembershipsService(core, workflowEngine),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -198,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindMeRoutes(router.bind, services.me);
   bindCardRoutes(router.bind, services.cards, deps.config);
   bindFoundingRoutes(router.bind, services.founding);
+  bindMembershipRoutes(router.bind, services.memberships);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {
@@ -212,6 +216,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'workflow.scanOverdue', everyMs: 60 * 60 * 1000, run: () => services.workflow.engine.scanOverdue() },
         // What a crash or a failing gateway left in the SMS queue (each row has its own backoff).
         { name: 'sms.dispatchDue', everyMs: 60 * 1000, run: () => core.smsQueue.dispatchDue() },
+        // Daily: the run claims its Beijing day, so hourly ticks and several processes propose once.
+        {
+          name: 'memberships.proposeInactive',
+          everyMs: 60 * 60 * 1000,
+          run: () => services.memberships.proposeInactive(),
+        },
       ],
       app.log,
     );

@@ -604,6 +604,8 @@ describe(`${orgRoutes.move.id} (POST /api/orgs/:id/move)`, () => {
       subsidy_plan: 0,
       subsidy_award: 0,
       founding_application: 0,
+      membership_transfer: 0,
+      inactivity_proposal: 0,
     });
     // History is not rewritten: the union's creation stays filed under its old path.
     const [created] = await auditOf('org.create', union.id);

@@ -972,6 +972,115 @@ const SPECS: Record<string, Spec> = {
       body: { action: 'withdraw' },
     }),
   },
+  // memberships (decision 0017): the member's own requests are `self` (the matrix's actors have
+  // no real-name record, so a clean refusal is their answer; memberships.test.ts covers members);
+  // transfers and requests are reached by their applicant; the union's lists and actions are
+  // scoped to home's members, proposals and transfers into home.
+  'memberships.unions': {
+    access: 'self',
+    request: () => ({ method: 'GET', url: `/api/memberships/unions?q=${encodeURIComponent('工会')}` }),
+  },
+  'memberships.mine': {
+    access: 'self',
+    allowCode: 'MEMBERSHIP_PERSON_NOT_BOUND',
+    request: () => ({ method: 'GET', url: '/api/memberships/mine' }),
+  },
+  'memberships.startTransfer': {
+    access: 'self',
+    allowCode: 'MEMBERSHIP_PERSON_NOT_BOUND',
+    request: async (w) => ({
+      method: 'POST',
+      url: '/api/memberships/transfers',
+      body: { toOrgId: (await homeUnion(w)).id },
+    }),
+  },
+  'memberships.transfers': {
+    access: 'list',
+    request: async (w) => {
+      matrixTransfer ??= await transferInstance(w, null);
+      return { method: 'GET', url: '/api/memberships/transfers?direction=in&pageSize=200' };
+    },
+    sees: (body) => items(body).some((i) => i.id === matrixTransfer),
+  },
+  'memberships.transfer': {
+    access: 'self',
+    request: async (w, _a, who) => ({
+      method: 'GET',
+      url: `/api/memberships/transfers/${await transferInstance(w, who)}`,
+    }),
+  },
+  'memberships.transferStep': {
+    access: 'self',
+    request: async (w, _a, who) => ({
+      method: 'POST',
+      url: `/api/memberships/transfers/${await transferInstance(w, who)}/steps`,
+      body: { action: 'cancel' },
+    }),
+  },
+  'memberships.request': {
+    access: 'self',
+    allowCode: 'MEMBERSHIP_PERSON_NOT_BOUND',
+    request: () => ({ method: 'POST', url: '/api/memberships/requests', body: { kind: 'withdraw' } }),
+  },
+  'memberships.requests': {
+    access: 'list',
+    request: async (w) => {
+      matrixRequest ??= await requestInstance(w, null);
+      return { method: 'GET', url: '/api/memberships/requests?pageSize=200' };
+    },
+    sees: (body) => items(body).some((i) => i.id === matrixRequest),
+  },
+  'memberships.requestStep': {
+    access: 'self',
+    request: async (w, _a, who) => ({
+      method: 'POST',
+      url: `/api/memberships/requests/${await requestInstance(w, who)}/steps`,
+      body: { action: 'cancel' },
+    }),
+  },
+  'memberships.expel': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: '/api/memberships/expulsions',
+      body: { personId: (await makeMember(app(), { org: await homeUnion(w) })).person.id, reason: '严重违反工会章程' },
+    }),
+  },
+  'memberships.proposals': {
+    access: 'list',
+    request: async (w) => {
+      matrixProposal ??= await homeProposal(w);
+      return { method: 'GET', url: '/api/memberships/inactivity-proposals?pageSize=200' };
+    },
+    sees: (body) => items(body).some((i) => i.id === matrixProposal),
+  },
+  'memberships.decideProposals': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: '/api/memberships/inactivity-proposals/decisions',
+      body: { ids: [await homeProposal(w)], decision: 'dismiss', reason: '会费由单位代扣' },
+    }),
+  },
+  'memberships.recordActivity': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: '/api/memberships/activity-records',
+      body: {
+        kind: 'activity',
+        personIds: [(await makeMember(app(), { org: await homeUnion(w) })).person.id],
+        title: '矩阵活动',
+      },
+    }),
+  },
+  'memberships.history': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'GET',
+      url: `/api/memberships/people/${(await makeMember(app(), { org: await homeUnion(w) })).person.id}`,
+    }),
+  },
 };
 
 /** A township under home with the region code foundings of 610113 are routed to; made on first use. */
@@ -1444,4 +1553,97 @@ async function notFoundBody() {
   const res = await a.get(`/api/orgs/${randomUUID()}`);
   expect(res.status).toBe(404);
   return withoutRequestId(res);
+}
+
+/** Home's transfer (into a union under home) and request, for the lists. */
+let matrixTransfer: string | undefined;
+let matrixRequest: string | undefined;
+let matrixProposal: string | undefined;
+/**
+ * A transfer into a union under home of a member from elsewhere, with `who` as its applicant,
+ * filed as the memberships service files one (the instance and its transfer row).
+ */
+async function transferInstance(w: World, who: TestUser | null): Promise<string> {
+  const member = await makeMember(app());
+  const to = await homeUnion(w);
+  const inst = await workflowEngine().start(sys, {
+    definitionKey: 'membership.transfer',
+    orgId: to.id,
+    subjectId: member.person.id,
+    applicantUserId: who?.user.id ?? null,
+    applicantPersonId: member.person.id,
+    data: {
+      personId: member.person.id,
+      personName: member.person.name,
+      memberNumber: member.membership.member_number,
+      fromMembershipId: member.membership.id,
+      fromOrgId: member.org.id,
+      toOrgId: to.id,
+      startedBy: 'member',
+      comment: null,
+    },
+  });
+  const at = new Date().toISOString();
+  await app()
+    .core.db.insertInto('membership_transfer')
+    .values({
+      id: randomUUID(),
+      instance_id: inst.id,
+      person_id: member.person.id,
+      from_membership_id: member.membership.id,
+      to_org_id: to.id,
+      org_path: to.path,
+      province_root: to.province_root,
+      started_by: 'member',
+      to_membership_id: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+  return inst.id;
+}
+/** A withdrawal request of a member of home's union, with `who` as its applicant. */
+async function requestInstance(w: World, who: TestUser | null): Promise<string> {
+  const member = await makeMember(app(), { org: await homeUnion(w) });
+  const inst = await workflowEngine().start(sys, {
+    definitionKey: 'membership.withdraw',
+    orgId: member.org.id,
+    subjectId: member.person.id,
+    applicantUserId: who?.user.id ?? null,
+    applicantPersonId: member.person.id,
+    data: {
+      kind: 'withdraw',
+      personId: member.person.id,
+      personName: member.person.name,
+      memberNumber: member.membership.member_number,
+      membershipId: member.membership.id,
+      reasonCode: null,
+      comment: null,
+    },
+  });
+  return inst.id;
+}
+/** An open inactivity proposal of a member of home's union (as the daily run writes one). */
+async function homeProposal(w: World): Promise<string> {
+  const member = await makeMember(app(), { org: await homeUnion(w) });
+  const id = randomUUID();
+  await app()
+    .core.db.insertInto('inactivity_proposal')
+    .values({
+      id,
+      run_on: '2026-03-10',
+      person_id: member.person.id,
+      membership_id: member.membership.id,
+      org_id: member.org.id,
+      org_path: member.org.path,
+      province_root: member.org.province_root,
+      last_sign_on: '2024-03-01',
+      status: 'open',
+      reason: null,
+      decided_by: null,
+      decided_at: null,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+  return id;
 }

@@ -136,6 +136,12 @@ describe('subtree counters', () => {
           r.chance(0.3) ? { name: r.pick(['王小明', '李四', '张三丰']) } : { ...employment(), workUnitName: '某公司' },
         );
       },
+      /** Membership changes (decision 0017): an expulsion closes an open membership through the counters. */
+      async expel() {
+        const p = r.pick(await persons());
+        if (!p) return;
+        return s.memberships.expel(ctx, { personId: p.id, reason: '属性测试：除名' });
+      },
       /** No service verifies real names yet: what one will do, through the same counters. */
       async verify() {
         const p = r.pick((await persons()).filter((x) => x.real_name_verified === 0));
@@ -247,6 +253,7 @@ describe('subtree counters', () => {
       ['merge', 4],
       ['importRoster', 4],
       ['advanceClock', 8],
+      ['expel', 3],
     ];
     const totalWeight = weights.reduce((a, [, w]) => a + w, 0);
     const drawOp = () => {

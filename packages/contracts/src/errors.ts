@@ -102,6 +102,12 @@ export const ERROR_CODES = [
   'FOUNDING_UNIT_HAS_UNION',
   'FOUNDING_ALREADY_OPEN',
   'FOUNDING_NO_HANDLING_UNION',
+  // membership changes: transfer, retention, withdrawal (decision 0017)
+  'MEMBERSHIP_PERSON_NOT_BOUND',
+  'MEMBERSHIP_NOT_OPEN',
+  'MEMBERSHIP_STATUS_NOT_ALLOWED',
+  'MEMBERSHIP_CHANGE_PENDING',
+  'MEMBERSHIP_TRANSFER_SAME_UNION',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -236,6 +242,13 @@ export function statusOf(code: ErrorCode): number {
     case 'FOUNDING_UNIT_HAS_UNION':
     case 'FOUNDING_ALREADY_OPEN':
     case 'FOUNDING_NO_HANDLING_UNION':
+      return 409;
+    // membership changes
+    case 'MEMBERSHIP_PERSON_NOT_BOUND':
+    case 'MEMBERSHIP_NOT_OPEN':
+    case 'MEMBERSHIP_STATUS_NOT_ALLOWED':
+    case 'MEMBERSHIP_CHANGE_PENDING':
+    case 'MEMBERSHIP_TRANSFER_SAME_UNION':
       return 409;
   }
 }
@@ -497,6 +510,23 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '所在地区没有可受理建会的上级工会，请联系当地总工会'
         : 'No union in the region can handle the founding; contact the local federation';
+    // membership changes
+    case 'MEMBERSHIP_PERSON_NOT_BOUND':
+      return zh
+        ? '您的账号尚未关联实名会员信息，请先在“我的”中完成实名关联'
+        : 'Your account is not linked to a real-name member record yet; link it under “Me” first';
+    case 'MEMBERSHIP_NOT_OPEN':
+      return zh
+        ? '该会员目前没有有效会籍，或会籍已发生变化'
+        : 'The member has no open membership, or it has changed meanwhile';
+    case 'MEMBERSHIP_STATUS_NOT_ALLOWED':
+      return zh ? '当前会籍状态不能办理此事项' : 'The membership’s status does not allow this';
+    case 'MEMBERSHIP_CHANGE_PENDING':
+      return zh
+        ? '已有一项会籍申请（转会、保留会籍或退会）正在办理，请等待办结或撤回后再申请'
+        : 'Another membership request (transfer, retention or withdrawal) is open; wait for it or cancel it first';
+    case 'MEMBERSHIP_TRANSFER_SAME_UNION':
+      return zh ? '转入工会与当前所在工会相同' : 'The union to transfer to is the member’s present union';
   }
 }
 

@@ -22,6 +22,7 @@ export * from './system.ts';
 export * from './work-units.ts';
 export * from './workflow.ts';
 export * from './subsidies.ts';
+export * from './memberships.ts';
 export * from './validators/bank-card.ts';
 export * from './validators/credit-code.ts';
 export * from './validators/id-number.ts';

@@ -18,6 +18,7 @@ import {
   School,
   Service,
   Stamp,
+  Switch,
   Tickets,
   Trophy,
   Umbrella,
@@ -151,6 +152,8 @@ export const MODULES: readonly ModuleEntry[] = [
   },
   // Union founding (网上建会): the higher unions review each step of a workplace's founding.
   { key: 'founding', path: '/founding', group: 'orgsMembers', icon: Flag, permission: 'founding.review' },
+  // Transfers, retention and withdrawal, and the inactivity list: the membership reviewers' work.
+  { key: 'memberships', path: '/memberships', group: 'orgsMembers', icon: Switch, permission: 'membership.review' },
 ];
 
 export function moduleEntry(key: ModuleKey): ModuleEntry {

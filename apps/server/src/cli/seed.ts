@@ -5,6 +5,7 @@ import type { CoreDeps } from '../core/deps.ts';
 import { planFederation, SMALL_FEDERATION } from './demo/federation.ts';
 import { loadFederation } from './demo/load.ts';
 import { seedModelWorkers } from './demo/model-workers.ts';
+import { DEMO_TRANSFER, seedMembershipDemo } from './demo/memberships.ts';
 
 /**
  * The demo federation that `npm start` loads into an empty database, so a new user sees a
@@ -102,6 +103,8 @@ export async function seedDemoData(app: { services: Services; core: CoreDeps }):
   });
   // Xi'an's model-worker subsidy rules (seed 003) and a budget, so the demo can pay this year.
   await services.subsidies.provisionDefaults(ctx, at.xian.id, 100_000_000);
+  // Membership transfers: the member's union and a union to move to, each with a cadre.
+  await seedMembershipDemo(services, ctx, { memberUnionId: union.id, yantaId: at.yanta.id, password: DEMO_PASSWORD });
   return true;
 }
 
@@ -112,5 +115,6 @@ export function demoBanner(where: string, outbox: string): string[] {
     ...DEMO_ACCOUNTS.map((a) => `  工会端 console ${where}/  ${a.username.padEnd(14)} ${a.note}`),
     `  职工端 portal  ${where}/m/  phone ${DEMO_MEMBER.phone} (SMS code is written to ${outbox})`,
     `  商家端 merchant ${where}/merchant/  ${DEMO_MERCHANT.username}`,
+    ...DEMO_TRANSFER.accounts.map((a) => `  工会端 console ${where}/  ${a.username.padEnd(14)} ${a.note}`),
   ];
 }

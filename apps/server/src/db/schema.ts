@@ -300,6 +300,11 @@ export interface DB {
   card_verification: CardVerificationTable;
   sms_queue: SmsQueueTable;
   founding_application: FoundingApplicationTable;
+  membership_transfer: MembershipTransferTable;
+  membership_change: MembershipChangeTable;
+  membership_activity: MembershipActivityTable;
+  inactivity_proposal: InactivityProposalTable;
+  inactivity_run: InactivityRunTable;
 }
 
 /** One application of any kind, as the workflow engine runs it (migration 0010). */
@@ -673,4 +678,76 @@ export interface FoundingApplicationTable {
   created_at: string;
   updated_at: string;
   founded_at: string | null;
+}
+
+/**
+ * A transfer between unions (migration 0016): filed at the union joined (`org_path`); the
+ * union left is the from-membership's.
+ */
+export interface MembershipTransferTable {
+  id: string;
+  instance_id: string;
+  person_id: string;
+  from_membership_id: string;
+  to_org_id: string;
+  org_path: string;
+  province_root: string;
+  started_by: 'member' | 'from_union' | 'to_union';
+  to_membership_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What happened to a membership and why: the member's timeline (migration 0016). */
+export interface MembershipChangeTable {
+  id: string;
+  person_id: string;
+  membership_id: string;
+  kind: 'transfer_in' | 'transfer_out' | 'retain' | 'withdraw' | 'inactive' | 'expel';
+  reason_code: string | null;
+  reason: string | null;
+  /** YYYY-MM-DD (Beijing) */
+  on_date: string;
+  instance_id: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** Dues paid for a month, or a union activity attended (migration 0016). */
+export interface MembershipActivityTable {
+  id: string;
+  person_id: string;
+  membership_id: string;
+  kind: 'dues' | 'activity';
+  /** Dues: YYYY-MM paid for. */
+  month: string | null;
+  /** YYYY-MM-DD (Beijing) */
+  occurred_on: string;
+  title: string | null;
+  recorded_by: string | null;
+  created_at: string;
+}
+
+/** A member the daily run found without dues or activity for six months (migration 0016). */
+export interface InactivityProposalTable {
+  id: string;
+  run_on: string;
+  person_id: string;
+  membership_id: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  last_sign_on: string;
+  status: 'open' | 'confirmed' | 'dismissed' | 'lapsed';
+  reason: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  created_at: string;
+}
+
+/** One inactivity run per Beijing day (migration 0016). */
+export interface InactivityRunTable {
+  day: string;
+  proposed: number;
+  at: string;
 }

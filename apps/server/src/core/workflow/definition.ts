@@ -1,5 +1,5 @@
 import { isPermissionCode, type PermissionCode } from '@zhgh/contracts';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { RequestContext } from '../actor.ts';
 import type { AppError } from '../app-error.ts';
@@ -145,6 +145,14 @@ export interface WorkflowDefinition<D = Record<string, unknown>> {
   guards?: Readonly<Record<string, Guard<D>>>;
   /** A union may start an instance for an applicant with this permission at the handling union. */
   startPermission?: PermissionCode;
+  /**
+   * Other unions party to an instance besides the handling one (the union a transfer
+   * leaves), as org paths read when the instance is loaded. A cadre whose scope of a
+   * permission the definition names covers one sees the instance and may comment or attach,
+   * but takes no step unless their scope covers the handling union too. Without it, only the
+   * handling union's side sees an instance.
+   */
+  parties?: (q: Kysely<DB>, instance: InstanceView<D>) => Promise<readonly string[]>;
 }
 
 export class WorkflowDefinitionError extends Error {

@@ -49,6 +49,12 @@ export interface StartInput {
   applicantPersonId?: string | null;
   data: Data;
   comment?: string | null;
+  /**
+   * For definitions with `parties`: the path of the party union the module vouches for (the
+   * union the person leaves). A cadre whose startPermission scope covers it may start the
+   * instance, though the handling union lies outside their scope.
+   */
+  partyOrgPath?: string | null;
 }
 
 export interface ActInput {
@@ -148,12 +154,22 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     return actingPermissions(def).some((p) => covers(scopeFor(ctx.principal, p), row.org_path));
   }
 
+  /** A cadre of another union party to the instance (the union a transfer leaves): sees, never steps. */
+  async function seesAsParty(ctx: RequestContext, row: WorkflowInstanceTable, def: WorkflowDefinition, q: Q) {
+    if (!def.parties || !ctx.principal) return false;
+    const paths = await def.parties(q, toView(row));
+    const scopes = actingPermissions(def).map((p) => scopeFor(ctx.principal, p));
+    return paths.some((path) => scopes.some((scope) => covers(scope, path)));
+  }
+
   /** Outside what the actor may see, an instance answers exactly like a missing one. */
   async function loadVisible(ctx: RequestContext, id: string, q: Q = db) {
     const row = await repo.findInstance(q, id);
     if (!row) throw AppError.notFound();
     const def = definitionOf(row);
-    if (!canSee(ctx, row, def)) throw AppError.notFound('workflow instance outside scope');
+    if (!canSee(ctx, row, def) && !(await seesAsParty(ctx, row, def, q))) {
+      throw AppError.notFound('workflow instance outside scope');
+    }
     return { row, def };
   }
 
@@ -457,8 +473,10 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     row: WorkflowInstanceTable,
     def: WorkflowDefinition,
     input: Pick<ActInput, 'action' | 'comment'>,
+    /** Already established by loadVisible (which also admits the parties of the instance). */
+    visible = canSee(ctx, row, def),
   ): TransitionDef<Data> {
-    if (!canSee(ctx, row, def)) throw AppError.notFound('workflow instance outside scope');
+    if (!visible) throw AppError.notFound('workflow instance outside scope');
     const t = transitionsFrom(def, row.state).find((x) => x.action === input.action);
     if (!t) throw new AppError('WORKFLOW_ACTION_UNAVAILABLE', undefined, `${input.action} from ${row.state}`);
     if (!mayTake(ctx, row, t)) throw new AppError('WORKFLOW_ACTION_FORBIDDEN');
@@ -577,7 +595,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     if (input.expectedVersion !== undefined && input.expectedVersion !== row.version) {
       throw new AppError('WORKFLOW_INSTANCE_CHANGED');
     }
-    const t = prepareStep(ctx, row, def, input);
+    const t = prepareStep(ctx, row, def, input, true);
     const out = createOutbound(deps.smsQueue);
     const next = await write(ctx, async (s) => {
       const moved = await performTransition(s, ctx, def, row, t, {
@@ -607,7 +625,8 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
         const scope: Scope = def.startPermission
           ? scopeFor(ctx.principal, def.startPermission)
           : { permission: 'none', paths: [] };
-        requireInScope(scope, org.path);
+        // A party union (the union a transfer leaves) may start it too: the module named it.
+        if (!(input.partyOrgPath && def.parties && covers(scope, input.partyOrgPath))) requireInScope(scope, org.path);
       }
       if (org.status !== 'active') throw new AppError('ORG_NOT_ACTIVE');
       const out = createOutbound(deps.smsQueue);
