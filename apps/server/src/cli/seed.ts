@@ -5,6 +5,7 @@ import type { CoreDeps } from '../core/deps.ts';
 import { planFederation, SMALL_FEDERATION } from './demo/federation.ts';
 import { loadFederation } from './demo/load.ts';
 import { seedModelWorkers } from './demo/model-workers.ts';
+import { seedJoining } from './demo/joining.ts';
 
 /**
  * The demo federation that `npm start` loads into an empty database, so a new user sees a
@@ -102,6 +103,8 @@ export async function seedDemoData(app: { services: Services; core: CoreDeps }):
   });
   // Xi'an's model-worker subsidy rules (seed 003) and a budget, so the demo can pay this year.
   await services.subsidies.provisionDefaults(ctx, at.xian.id, 100_000_000);
+  // New-form pool unions, and a few join applications waiting in a union's review queue.
+  await seedJoining(services, ctx, plan);
   return true;
 }
 
