@@ -72,5 +72,6 @@ export function serviceById(id: ServiceId): Service {
 export function serviceLink(id: ServiceId): RouteLocationRaw {
   if (id === 'card') return { name: 'card' };
   if (id === 'subsidies') return { name: 'subsidies' };
+  if (id === 'join') return { name: 'join' };
   return { name: 'service', params: { id } };
 }
