@@ -63,6 +63,12 @@ export const router = createRouter({
       meta: { title: 'comingSoon.title' },
     },
     {
+      path: '/join',
+      name: 'join',
+      component: () => import('./modules/joining/JoinPage.vue'),
+      meta: { title: 'join.title' },
+    },
+    {
       path: '/subsidies',
       name: 'subsidies',
       component: () => import('./modules/subsidies/SubsidiesPage.vue'),

@@ -17,6 +17,7 @@ import { workUnitRoutes } from './work-units.ts';
 import { workflowRoutes } from './workflow.ts';
 import { subsidyRoutes } from './subsidies.ts';
 import { cardRoutes } from './cards.ts';
+import { joiningRoutes } from './joining.ts';
 import { foundingRoutes } from './founding.ts';
 import { membershipRoutes } from './memberships.ts';
 
@@ -38,6 +39,7 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(financeRoutes),
   ...Object.values(modelWorkerRoutes),
   ...Object.values(subsidyRoutes),
+  ...Object.values(joiningRoutes),
   ...Object.values(meRoutes),
   ...Object.values(cardRoutes),
   ...Object.values(foundingRoutes),

@@ -61,4 +61,10 @@ describe('module registry', () => {
   it('has a page for the member register rather than the coming-soon placeholder', () => {
     expect(MODULES.find((m) => m.key === 'members')?.comingSoon).toBeUndefined();
   });
+
+  it('opens the join review queue to whoever reviews memberships', () => {
+    const keysFor = (held: string[]) => navFor((c) => held.includes(c)).flatMap((g) => g.items.map((i) => i.key));
+    expect(keysFor(['org.read', 'member.read', 'membership.review'])).toContain('joinApplications');
+    expect(keysFor(['org.read', 'member.read'])).not.toContain('joinApplications');
+  });
 });

@@ -75,8 +75,7 @@ export const MODULES: readonly ModuleEntry[] = [
     path: '/join-applications',
     group: 'orgsMembers',
     icon: Stamp,
-    permission: 'member.read',
-    comingSoon: true,
+    permission: 'membership.review',
   },
   { key: 'benefits', path: '/benefits', group: 'services', icon: Present, permission: 'org.read', comingSoon: true },
   {

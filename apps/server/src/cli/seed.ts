@@ -5,6 +5,7 @@ import type { CoreDeps } from '../core/deps.ts';
 import { planFederation, SMALL_FEDERATION } from './demo/federation.ts';
 import { loadFederation } from './demo/load.ts';
 import { seedModelWorkers } from './demo/model-workers.ts';
+import { seedJoining } from './demo/joining.ts';
 import { DEMO_TRANSFER, seedMembershipDemo } from './demo/memberships.ts';
 
 /**
@@ -101,6 +102,8 @@ export async function seedDemoData(app: { services: Services; core: CoreDeps }):
     employmentType: 'regular',
     joinDate: '2020-03-01',
   });
+  // New-form pool unions, and a few join applications waiting in a union's review queue.
+  await seedJoining(services, ctx, plan);
   // Xi'an's model-worker subsidy rules (seed 003) and a budget, so the demo can pay this year.
   await services.subsidies.provisionDefaults(ctx, at.xian.id, 100_000_000);
   // Membership transfers: the member's union and a union to move to, each with a cadre.

@@ -73,6 +73,7 @@ export function serviceById(id: ServiceId): Service {
 
 /** Where a tile leads: its own page once built, the coming-soon page until then. */
 export function serviceLink(id: ServiceId): RouteLocationRaw {
+  if (id === 'join') return { name: 'join' };
   if (id === 'card') return { name: 'card' };
   if (id === 'subsidies') return { name: 'subsidies' };
   if (id === 'founding') return { name: 'founding' };
