@@ -603,6 +603,7 @@ describe(`${orgRoutes.move.id} (POST /api/orgs/:id/move)`, () => {
       subsidy_policy: 0,
       subsidy_plan: 0,
       subsidy_award: 0,
+      enrollment_batch: 0,
     });
     // History is not rewritten: the union's creation stays filed under its old path.
     const [created] = await auditOf('org.create', union.id);

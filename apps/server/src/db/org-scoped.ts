@@ -40,6 +40,7 @@ export const ORG_SCOPED_TABLES: readonly OrgScopedTable[] = [
   { table: 'subsidy_policy', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'subsidy_plan', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'subsidy_award', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'enrollment_batch', path: 'org_path', provinceRoot: 'province_root', depth: null },
 ];
 
 /**
