@@ -61,6 +61,8 @@ import { bindMeRoutes } from './modules/me/me.routes.ts';
 import { createMeService } from './modules/me/me.service.ts';
 import { bindCardRoutes } from './modules/cards/cards.routes.ts';
 import { createCardsService } from './modules/cards/cards.service.ts';
+import { bindJoiningRoutes } from './modules/joining/joining.routes.ts';
+import { createJoiningService } from './modules/joining/joining.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -103,7 +105,7 @@ export function createServices(core: CoreDeps, database: Database) {
   // One ledger: money moves only through it; payout batches pay what it holds as payable.
   const ledger = createLedger(core);
   const payouts = createPayouts(core, ledger);
-  return {
+  const services = {
     system: createSystemService(database),
     auth: createAuthService(core),
     access: createAccessService(core),
@@ -125,6 +127,9 @@ export function createServices(core: CoreDeps, database: Database) {
     me: createMeService(core, workflowEngine),
     cards: createCardsService(core),
   };
+  // Joining opens memberships and issues cards inside the engine's approval step.
+  const joining = createJoiningService(core, workflowEngine, services.members, services.cards, regions);
+  return { ...services, joining };
 }
 export type Services = ReturnType<typeof createServices>;
 
@@ -181,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindSubsidyRoutes(router.bind, services.subsidies);
   bindMeRoutes(router.bind, services.me);
   bindCardRoutes(router.bind, services.cards, deps.config);
+  bindJoiningRoutes(router.bind, services.joining);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

@@ -936,7 +936,107 @@ const SPECS: Record<string, Spec> = {
       body: { code: `ZG1.${randomUUID()}.1.AAAAAAAAAAAAAAAA` },
     }),
   },
+
+  // joining: applications filed at a union directly under home; the worker's own routes are
+  // self-service (each actor applies for themselves), the review routes scoped to home.
+  'joining.submit': {
+    access: 'self',
+    request: async (w) => ({ method: 'POST', url: '/api/joining/applications', body: await joinForm(w) }),
+  },
+  'joining.mine': { access: 'self', request: () => ({ method: 'GET', url: '/api/joining/applications/mine' }) },
+  'joining.get': {
+    access: 'self',
+    request: async (w, _a, who) => ({
+      method: 'GET',
+      url: `/api/joining/applications/${await joinApplication(w, who)}`,
+    }),
+  },
+  'joining.resubmit': {
+    access: 'self',
+    request: async (w, _a, who) => ({
+      method: 'POST',
+      url: `/api/joining/applications/${await joinApplication(w, who)}/resubmit`,
+      body: await joinForm(w),
+    }),
+  },
+  'joining.queue': {
+    access: 'list',
+    request: async (w) => {
+      matrixJoin ??= await joinApplication(w, null);
+      return { method: 'GET', url: '/api/joining/applications?pageSize=200' };
+    },
+    sees: (body) => items(body).some((i) => i.id === matrixJoin),
+  },
+  'joining.approve': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/joining/applications/${await joinApplication(w, null)}/approve`,
+      body: {},
+    }),
+  },
+  'joining.reject': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/joining/applications/${await joinApplication(w, null)}/reject`,
+      body: { reason: '材料不实' },
+    }),
+  },
+  'joining.batchApprove': {
+    access: 'list',
+    request: async (w) => ({
+      method: 'POST',
+      url: '/api/joining/applications/batch-approve',
+      body: { ids: [await joinApplication(w, null)] },
+    }),
+    sees: (body) => (body as { results: { ok: boolean }[] }).results[0]!.ok,
+  },
+  'joining.setPool': {
+    access: 'scoped',
+    request: async (w) => {
+      // A pool belongs to a federation with a region: home gets one.
+      await t.app.core.db
+        .updateTable('organization')
+        .set({ region_code: '610113' })
+        .where('id', '=', w.tree.county.id)
+        .execute();
+      return {
+        method: 'PUT',
+        url: '/api/joining/pools',
+        body: { federationId: w.tree.county.id, newFormGroup: 'courier', poolOrgId: (await homeUnion(w)).id },
+      };
+    },
+  },
+  'joining.employers': { access: 'self', request: () => ({ method: 'GET', url: '/api/joining/employers?q=测试单位' }) },
+  'joining.localUnions': {
+    access: 'self',
+    request: () => ({ method: 'GET', url: '/api/joining/local-unions?regionCode=610113' }),
+  },
 };
+
+/** Home's join application, for the queue. */
+let matrixJoin: string | undefined;
+/** A work unit whose union is home's union: applications for it are filed there. */
+let matrixJoinUnit: WorkUnitTable | undefined;
+/** A join form for a worker of home's union's unit, with a fresh ID number. */
+async function joinForm(w: World) {
+  matrixJoinUnit ??= await makeWorkUnit(app(), { org: await homeUnion(w) });
+  return {
+    name: '冯入会',
+    idNumber: randomIdNumber(),
+    employmentType: 'regular' as const,
+    workUnitId: matrixJoinUnit.id,
+  };
+}
+/** A join application filed at home's union with `who` as its applicant (none for the review routes). */
+async function joinApplication(w: World, who: TestUser | null): Promise<string> {
+  const view = await app().services.joining.start(sys, await joinForm(w), {
+    source: who ? 'portal' : 'list',
+    applicantUserId: who?.user.id ?? null,
+  });
+  return view.id;
+}
 
 /** Home's funding and budget accounts of one purpose, made on first use. */
 let matrixFinance: Awaited<ReturnType<typeof homeOwed>> | undefined;

@@ -98,6 +98,11 @@ export const ERROR_CODES = [
   'REAL_NAME_TAKEN',
   'CARD_PERSON_NOT_BOUND',
   'CARD_NO_MEMBERSHIP',
+  // joining
+  'JOIN_ALREADY_MEMBER',
+  'JOIN_APPLICATION_PENDING',
+  'JOIN_NO_UNION',
+  'JOIN_UNION_CHANGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -228,6 +233,12 @@ export function statusOf(code: ErrorCode): number {
       return 423;
     case 'SMS_RATE_LIMITED':
       return 429;
+    // joining
+    case 'JOIN_ALREADY_MEMBER':
+    case 'JOIN_APPLICATION_PENDING':
+    case 'JOIN_NO_UNION':
+    case 'JOIN_UNION_CHANGED':
+      return 409;
   }
 }
 
@@ -476,6 +487,23 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '补助政策和支付计划由总工会制定，请选择总工会'
         : 'Subsidy rules and payment plans belong to a federation; choose a federation';
+    // joining
+    case 'JOIN_ALREADY_MEMBER':
+      return zh
+        ? '此身份证号已是工会会员（一人只能有一个会籍）。工作变动的，请办理会籍接转（转会），无需重新入会'
+        : 'This ID number already holds a membership (one per person). After a change of job the membership is transferred; no new application is needed';
+    case 'JOIN_APPLICATION_PENDING':
+      return zh
+        ? '此身份证号已有一份待审核的入会申请，请等待审核结果，或修改后重新提交那一份'
+        : 'An application for this ID number is already waiting for review; wait for the decision or correct and resubmit that one';
+    case 'JOIN_NO_UNION':
+      return zh
+        ? '没有找到可以受理的工会：请核对工作单位和工作地区，或联系当地总工会'
+        : 'No union to take the application was found: check the employer and the work region, or contact the local federation';
+    case 'JOIN_UNION_CHANGED':
+      return zh
+        ? '修改后的工作单位或地区由另一个工会受理，请撤回本申请后重新申请'
+        : 'The corrected employer or region belongs to another union: withdraw this application and apply again';
   }
 }
 

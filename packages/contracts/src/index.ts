@@ -26,3 +26,4 @@ export * from './validators/bank-card.ts';
 export * from './validators/credit-code.ts';
 export * from './validators/id-number.ts';
 export * from './code-lists.ts';
+export * from './joining.ts';

@@ -17,6 +17,7 @@ import { workUnitRoutes } from './work-units.ts';
 import { workflowRoutes } from './workflow.ts';
 import { subsidyRoutes } from './subsidies.ts';
 import { cardRoutes } from './cards.ts';
+import { joiningRoutes } from './joining.ts';
 
 /** Every endpoint of the platform; the server binds exactly these and tests enumerate them. */
 export const allRoutes: readonly RouteContract[] = [
@@ -38,4 +39,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(subsidyRoutes),
   ...Object.values(meRoutes),
   ...Object.values(cardRoutes),
+  ...Object.values(joiningRoutes),
 ];

@@ -605,6 +605,8 @@ export interface MemberCardTable {
   status: 'active' | 'revoked';
   issued_at: string;
   revoked_at: string | null;
+  /** When a phone took the secret; null for a card issued on approval and not yet claimed (migration 0015). */
+  claimed_at: string | null;
 }
 
 /** One merchant check of a card token, whatever the result (migration 0014). */
@@ -615,6 +617,56 @@ export interface CardVerificationTable {
   result: string;
   at: string;
   ip: string | null;
+}
+
+/** The form behind one join application (migration 0015); the instance carries its state. */
+export interface JoinApplicationTable {
+  id: string;
+  /** Null only inside the transaction that writes the row and starts its instance. */
+  instance_id: string | null;
+  source: 'portal' | 'list' | 'event';
+  batch_id: string | null;
+  applicant_user_id: string | null;
+  name: string;
+  id_number_cipher: string;
+  id_number_index: string;
+  gender: 'male' | 'female';
+  /** YYYY-MM-DD, from the ID number */
+  birth_date: string;
+  phone_cipher: string | null;
+  phone_index: string | null;
+  employment_type: string;
+  new_form_group: string | null;
+  work_unit_id: string | null;
+  work_unit_name: string | null;
+  work_region_code: string | null;
+  /** The union the routing chose: the membership opens there. */
+  union_org_id: string;
+  route: 'employer' | 'pool' | 'local';
+  /** The instance's state, kept in step by the definition's effects. */
+  state: string;
+  /** 1 while a union has to act (at most one per ID number). */
+  pending: number;
+  person_id: string | null;
+  membership_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The union that takes one new-form group's workers in a federation's region (migration 0015). */
+export interface JoinPoolTable {
+  id: string;
+  federation_org_id: string;
+  new_form_group: string;
+  pool_org_id: string;
+  updated_by: string | null;
+  updated_at: string;
+}
+
+// Joining's tables, merged into the database type (declaration merging keeps this block apart).
+export interface DB {
+  join_application: JoinApplicationTable;
+  join_pool: JoinPoolTable;
 }
 
 /** One wave of group enrollment at one union: an imported list or an event (migration 0018). */

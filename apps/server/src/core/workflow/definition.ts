@@ -86,7 +86,16 @@ export interface EffectContext<D> {
  * transfer). It runs inside the step's transaction: if it throws, the step, its history row
  * and its audit event roll back with it.
  */
-export type Effect<D> = (e: EffectContext<D>) => Promise<void>;
+export type Effect<D> = (e: EffectContext<D>) => Promise<void> | Promise<EffectOutcome>;
+
+/** What an effect may add to its step: the applicant's message in the module's words. */
+export interface EffectOutcome {
+  /**
+   * Replaces the engine's "<step>, now: <state>" text of the applicant's in-app message and SMS
+   * for this step (a welcome that names the union and the member number).
+   */
+  applicantMessage?: Label;
+}
 
 export interface NoticeDef<D> {
   /** Calendar days the notice stays on the board. */

@@ -13,6 +13,7 @@ import { createOutbound, type Outbound } from '../notify/inbox.ts';
 import type { WriteScope } from '../unit-of-work.ts';
 import { addDays, calendarWindowDays, dueAfterWorkingDays, type WorkingCalendar } from './deadlines.ts';
 import {
+  type EffectOutcome,
   FINAL_KINDS,
   type InstanceView,
   type Label,
@@ -429,23 +430,27 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
           : []),
       ],
     });
-    if (t.effect) {
-      await t.effect({
-        trx: s.trx,
-        ctx,
-        instance: toView(next),
-        action: t.action,
-        from,
-        to: t.to,
-        comment: input.comment,
-        audit: s.audit,
-        now,
-      });
-    }
+    // An effect that says nothing to the applicant returns nothing.
+    const outcome = (
+      t.effect
+        ? await t.effect({
+            trx: s.trx,
+            ctx,
+            instance: toView(next),
+            action: t.action,
+            from,
+            to: t.to,
+            comment: input.comment,
+            audit: s.audit,
+            now,
+          })
+        : undefined
+    ) as EffectOutcome | undefined;
     tellApplicant(input.out, def, next, {
       action: t.label,
       comment: input.comment,
       noticeEndsAt: published?.ends_at ?? null,
+      ...(outcome?.applicantMessage ? { text: outcome.applicantMessage } : {}),
     });
     return next;
   }
@@ -549,20 +554,26 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
           orgPath: next.org_path,
           changes: [{ field: 'state', from: from.state, to: t.to }],
         });
-        if (t.effect) {
-          await t.effect({
-            trx: s.trx,
-            ctx,
-            instance: toView(next),
-            action: t.action,
-            from: from.state,
-            to: t.to,
-            comment,
-            audit: s.audit,
-            now,
-          });
-        }
-        tellApplicant(out, def, next, { action: t.label, comment });
+        const outcome = (
+          t.effect
+            ? await t.effect({
+                trx: s.trx,
+                ctx,
+                instance: toView(next),
+                action: t.action,
+                from: from.state,
+                to: t.to,
+                comment,
+                audit: s.audit,
+                now,
+              })
+            : undefined
+        ) as EffectOutcome | undefined;
+        tellApplicant(out, def, next, {
+          action: t.label,
+          comment,
+          ...(outcome?.applicantMessage ? { text: outcome.applicantMessage } : {}),
+        });
         states.set(next.id, t.to);
       }
     }

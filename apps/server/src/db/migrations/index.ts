@@ -14,6 +14,7 @@ import * as m0011 from './0011-model-workers.ts';
 import * as m0012 from './0012-subsidies.ts';
 import * as m0013 from './0013-notifications.ts';
 import * as m0014 from './0014-member-cards.ts';
+import * as m0015 from './0015-joining.ts';
 import * as m0018 from './0018-enrollment.ts';
 
 /** Migrations in order; names are permanent once released. */
@@ -35,5 +36,6 @@ export const migrations: {
   { name: '0012-subsidies', up: m0012.up },
   { name: '0013-notifications', up: m0013.up },
   { name: '0014-member-cards', up: m0014.up },
+  { name: '0015-joining', up: m0015.up },
   { name: '0018-enrollment', up: m0018.up },
 ];

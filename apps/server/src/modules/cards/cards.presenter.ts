@@ -18,7 +18,8 @@ export function isOpen(status: string): boolean {
 /** The card as its holder sees it: masked like everywhere else, since a phone can be borrowed. */
 export function presentCard(name: string, membership: CardMembership, card: MemberCardTable | undefined): CardOutput {
   return {
-    issued: card !== undefined,
+    // A card issued on approval counts as issued once a phone claimed its secret.
+    issued: card !== undefined && card.claimed_at !== null,
     cardId: card?.id ?? null,
     issuedAt: card?.issued_at ?? null,
     name: maskName(name),

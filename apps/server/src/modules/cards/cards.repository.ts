@@ -83,6 +83,18 @@ export const cardsRepository = {
     return rows.map((r) => r.id);
   },
 
+  /** Hand an unclaimed active card to a phone; false when it was claimed (or revoked) meanwhile. */
+  async claim(db: Q, id: string, at: string): Promise<boolean> {
+    const r = await db
+      .updateTable('member_card')
+      .set({ claimed_at: at })
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .where('claimed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
   async insertCard(db: Q, row: MemberCardTable): Promise<void> {
     await db.insertInto('member_card').values(row).execute();
   },

@@ -12,6 +12,7 @@ import { AppError } from '../../core/app-error.ts';
 import { maskName } from '../../core/crypto/mask.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
+import type { WriteScope } from '../../core/unit-of-work.ts';
 import { qrPng, renderPdf } from '../../core/pdf.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import { isOpen, presentCard, presentVerification, type CardMembership } from './cards.presenter.ts';
@@ -64,11 +65,32 @@ export function createCardsService(deps: CoreDeps) {
       return presentCard(person.name, membership, card);
     },
 
-    /** Issue on this phone; an earlier card (another phone) is revoked in the same transaction. */
+    /**
+     * Issue on this phone; an earlier card (another phone) is revoked in the same transaction.
+     * A card issued on approval of a join application has no phone yet: the member's first
+     * issue claims it and receives its secret, so nothing is revoked that no phone held.
+     */
     async issue(ctx: RequestContext) {
       const userId = me(ctx);
-      const { person, membership } = await holder(userId);
+      const { person, membership, card } = await holder(userId);
       if (!isOpen(membership.status)) throw new AppError('CARD_NO_MEMBERSHIP');
+      if (card && card.claimed_at === null) {
+        const at = deps.now().toISOString();
+        await write(ctx, async (s) => {
+          // Two taps at once: one claims, the other is told it happened meanwhile.
+          if (!(await repo.claim(s.trx, card.id, at)))
+            throw new AppError('CONFLICT', undefined, 'card claimed concurrently');
+          await s.audit({
+            action: 'card.claim',
+            subjectType: 'member_card',
+            subjectId: card.id,
+            orgPath: membership.org_path,
+            changes: [{ field: 'claimedAt', from: null, to: at }],
+          });
+        });
+        const secret = cipher.decrypt(card.secret_cipher, CARD_SECRET_CTX);
+        return { ...presentCard(person.name, membership, { ...card, claimed_at: at }), secret };
+      }
       const secret = randomBytes(32).toString('base64url');
       const at = deps.now().toISOString();
       const row = {
@@ -80,6 +102,7 @@ export function createCardsService(deps: CoreDeps) {
         status: 'active' as const,
         issued_at: at,
         revoked_at: null,
+        claimed_at: at,
       };
       try {
         await write(ctx, async (s) => {
@@ -103,6 +126,41 @@ export function createCardsService(deps: CoreDeps) {
         throw err;
       }
       return { ...presentCard(person.name, membership, row), secret };
+    },
+
+    /**
+     * Issue a card to an account inside the caller's unit of work (an approved join
+     * application: the step, the membership and the card commit together). Its secret waits
+     * encrypted for the member's phone to claim it; a card the account held before (an ended
+     * membership's) is revoked.
+     */
+    async issueIn(s: WriteScope, input: { userId: string; personId: string; membershipId: string; orgPath: string }) {
+      const at = deps.now().toISOString();
+      const row = {
+        id: newId(),
+        user_id: input.userId,
+        person_id: input.personId,
+        membership_id: input.membershipId,
+        secret_cipher: cipher.encrypt(randomBytes(32).toString('base64url'), CARD_SECRET_CTX),
+        status: 'active' as const,
+        issued_at: at,
+        revoked_at: null,
+        claimed_at: null,
+      };
+      const revoked = await repo.revokeActive(s.trx, input.userId, at);
+      await repo.insertCard(s.trx, row);
+      await s.audit({
+        action: 'card.issue',
+        subjectType: 'member_card',
+        subjectId: row.id,
+        orgPath: input.orgPath,
+        changes: [
+          { field: 'membershipId', to: input.membershipId },
+          ...(revoked.length > 0 ? [{ field: 'revokedCardIds', to: revoked }] : []),
+          { field: 'secret', sensitive: true as const },
+        ],
+      });
+      return row;
     },
 
     async pdf(ctx: RequestContext) {

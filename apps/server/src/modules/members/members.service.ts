@@ -8,6 +8,7 @@ import { diffFields } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
+import type { WriteScope } from '../../core/unit-of-work.ts';
 import type { BlindIndexer } from '../../core/crypto/blind-index.ts';
 import { isUniqueViolation, lockShared } from '../../db/dialect.ts';
 import type { DB, MembershipTable, OrganizationTable, PersonTable } from '../../db/schema.ts';
@@ -23,6 +24,7 @@ import {
   classifySearch,
   employmentErrors,
   formatMemberNumber,
+  type Identity,
   idNumberTaken,
   type MemberSearch,
   memberNumberTaken,
@@ -54,6 +56,30 @@ type Q = Kysely<DB>;
 type RegisterInput = z.infer<typeof memberRegisterBody>;
 type UpdateInput = z.infer<typeof memberUpdateBody>;
 type RevealField = 'idNumber' | 'phone' | 'bankCard';
+
+/**
+ * What opening a membership needs once the input is checked: the identity parsed from the ID
+ * number, and the record's fields (absent ones keep what a rejoining person has on record).
+ */
+export interface MembershipOpening {
+  orgId: string;
+  name: string;
+  identity: Identity;
+  phone?: string | null | undefined;
+  bankCard?: string | null | undefined;
+  ethnicity?: string | null | undefined;
+  politicalStatus?: string | null | undefined;
+  education?: string | null | undefined;
+  householdType?: string | null | undefined;
+  householdRegion?: string | null | undefined;
+  employmentType: string;
+  newFormGroup?: string | null | undefined;
+  workUnitId?: string | null | undefined;
+  workUnitName?: string | null | undefined;
+  joinDate: string;
+  memberNumber?: string | null | undefined;
+  cardNumber?: string | null | undefined;
+}
 
 /** A person and membership under the names the API uses, for audit diffs. Sensitive fields carry their blind index. */
 function auditable(p: PersonTable, m?: MembershipTable): Record<string, unknown> {
@@ -232,6 +258,96 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
     }
   }
 
+  /**
+   * The registration core, inside the caller's unit of work: the union as it is inside the
+   * tree lock, the refusals against what is on record, the person created or reused (a
+   * rejoining person keeps their record), the membership with its member number, the counters
+   * and the audit event. Registration runs it in a transaction of its own; an approved join
+   * application runs it inside the engine's step, so the step and the membership commit together.
+   */
+  async function openIn(
+    s: WriteScope,
+    ctx: RequestContext,
+    input: MembershipOpening,
+    scope: Scope | null,
+  ): Promise<{ person: PersonTable; membership: MembershipTable; rejoined: boolean }> {
+    const { identity } = input;
+    const keys = {
+      idIndex: idIndex(identity.idNumber),
+      phoneIndex: input.phone ? phoneIndex(input.phone) : null,
+      memberNumber: input.memberNumber ?? null,
+    };
+    await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+    // The union as it is now, inside the lock: a concurrent move may have rewritten its path.
+    const at = await loadUnion(s.trx, input.orgId, scope);
+    checkUnionAcceptsMembers(at);
+    const existing = await refuseTaken(s.trx, ctx, keys);
+    const now = iso();
+    const keep = <T>(given: T | null | undefined, old: T | null | undefined): T | null => given ?? old ?? null;
+    const person: PersonTable = {
+      id: existing?.id ?? newId(),
+      name: input.name,
+      name_initials: nameInitials(input.name),
+      id_number_cipher: existing?.id_number_cipher ?? cipher.encrypt(identity.idNumber, C.idNumber),
+      id_number_index: keys.idIndex,
+      gender: identity.gender,
+      birth_date: identity.birthDate,
+      // A rejoining person keeps what is on record unless the new input says otherwise.
+      ethnicity: keep(input.ethnicity, existing?.ethnicity),
+      political_status: keep(input.politicalStatus, existing?.political_status),
+      education: keep(input.education, existing?.education),
+      household_type: keep(input.householdType, existing?.household_type),
+      household_region: keep(input.householdRegion, existing?.household_region),
+      phone_cipher: input.phone ? cipher.encrypt(input.phone, C.phone) : (existing?.phone_cipher ?? null),
+      phone_index: keys.phoneIndex ?? existing?.phone_index ?? null,
+      bank_card_cipher: input.bankCard
+        ? cipher.encrypt(input.bankCard, C.bankCard)
+        : (existing?.bank_card_cipher ?? null),
+      bank_card_index: input.bankCard ? blind.index(input.bankCard, C.bankCard) : (existing?.bank_card_index ?? null),
+      employment_type: input.employmentType,
+      new_form_group: input.newFormGroup ?? null,
+      work_unit_id: input.workUnitId ?? null,
+      work_unit_name: input.workUnitName ?? null,
+      // A verification holds for the name it checked.
+      real_name_verified: existing && existing.name === input.name ? existing.real_name_verified : 0,
+      created_at: existing?.created_at ?? now,
+      updated_at: now,
+    };
+    if (existing) await repo.updatePerson(s.trx, person.id, person);
+    else await repo.insertPerson(s.trx, person);
+    const membership: MembershipTable = {
+      id: newId(),
+      person_id: person.id,
+      id_number_index: keys.idIndex,
+      org_id: at.id,
+      org_path: at.path,
+      province_root: at.province_root,
+      name: person.name,
+      name_initials: person.name_initials,
+      status: 'active',
+      started_on: input.joinDate,
+      ended_on: null,
+      end_reason: null,
+      member_number: keys.memberNumber ?? (await nextMemberNumber(s.trx)),
+      card_number: input.cardNumber ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    await repo.insertMembership(s.trx, membership);
+    // A rejoining person had no open membership (refused above), so only the new one counts.
+    const deltas = new CounterDeltas();
+    deltas.member(at.path, person, 'active', 1);
+    await applyCounterDeltas(s.trx, dialect, deltas);
+    await s.audit({
+      action: existing ? 'member.rejoin' : 'member.register',
+      subjectType: 'person',
+      subjectId: person.id,
+      orgPath: at.path,
+      changes: diffFields(existing ? auditable(existing) : null, auditable(person, membership), SENSITIVE),
+    });
+    return { person, membership, rejoined: existing !== undefined };
+  }
+
   async function registerIn(ctx: RequestContext, input: RegisterInput, scope: Scope | null): Promise<MemberView> {
     // The union id comes from the body: outside scope it is missing, before any other check.
     const union = await loadUnion(db, input.orgId, scope);
@@ -249,72 +365,8 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
     await refuseTaken(db, ctx, keys);
     try {
       const personId = await write(ctx, async (s) => {
-        await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
-        // The union as it is now, inside the lock: a concurrent move may have rewritten its path.
-        const at = await loadUnion(s.trx, union.id, scope);
-        checkUnionAcceptsMembers(at);
-        const existing = await refuseTaken(s.trx, ctx, keys);
-        const now = iso();
-        const person: PersonTable = {
-          id: existing?.id ?? newId(),
-          name: input.name,
-          name_initials: nameInitials(input.name),
-          id_number_cipher: existing?.id_number_cipher ?? cipher.encrypt(identity.idNumber, C.idNumber),
-          id_number_index: keys.idIndex,
-          gender: identity.gender,
-          birth_date: identity.birthDate,
-          ethnicity: input.ethnicity,
-          political_status: input.politicalStatus,
-          education: input.education,
-          household_type: input.householdType,
-          household_region: input.householdRegion,
-          // A rejoining person keeps a phone or card on record unless new ones are given.
-          phone_cipher: input.phone ? cipher.encrypt(input.phone, C.phone) : (existing?.phone_cipher ?? null),
-          phone_index: keys.phoneIndex ?? existing?.phone_index ?? null,
-          bank_card_cipher: bankCard ? cipher.encrypt(bankCard, C.bankCard) : (existing?.bank_card_cipher ?? null),
-          bank_card_index: bankCard ? blind.index(bankCard, C.bankCard) : (existing?.bank_card_index ?? null),
-          employment_type: input.employmentType,
-          new_form_group: input.newFormGroup ?? null,
-          work_unit_id: input.workUnitId ?? null,
-          work_unit_name: input.workUnitName ?? null,
-          // A verification holds for the name it checked.
-          real_name_verified: existing && existing.name === input.name ? existing.real_name_verified : 0,
-          created_at: existing?.created_at ?? now,
-          updated_at: now,
-        };
-        if (existing) await repo.updatePerson(s.trx, person.id, person);
-        else await repo.insertPerson(s.trx, person);
-        const membership: MembershipTable = {
-          id: newId(),
-          person_id: person.id,
-          id_number_index: keys.idIndex,
-          org_id: at.id,
-          org_path: at.path,
-          province_root: at.province_root,
-          name: person.name,
-          name_initials: person.name_initials,
-          status: 'active',
-          started_on: input.joinDate,
-          ended_on: null,
-          end_reason: null,
-          member_number: keys.memberNumber ?? (await nextMemberNumber(s.trx)),
-          card_number: input.cardNumber ?? null,
-          created_at: now,
-          updated_at: now,
-        };
-        await repo.insertMembership(s.trx, membership);
-        // A rejoining person had no open membership (refused above), so only the new one counts.
-        const deltas = new CounterDeltas();
-        deltas.member(at.path, person, 'active', 1);
-        await applyCounterDeltas(s.trx, dialect, deltas);
-        await s.audit({
-          action: existing ? 'member.rejoin' : 'member.register',
-          subjectType: 'person',
-          subjectId: person.id,
-          orgPath: at.path,
-          changes: diffFields(existing ? auditable(existing) : null, auditable(person, membership), SENSITIVE),
-        });
-        return person.id;
+        const opened = await openIn(s, ctx, { ...input, identity, bankCard }, scope);
+        return opened.person.id;
       });
       return view(personId);
     } catch (err) {
@@ -343,6 +395,27 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
      */
     async provisionMember(ctx: RequestContext, input: RegisterInput): Promise<MemberView> {
       return registerIn(ctx, input, null);
+    },
+
+    /**
+     * Open a membership inside a unit of work the caller holds (an approved join application:
+     * the engine's step). The caller has checked the input and that the actor may act at the
+     * union; every rule of the record holds here as in registration.
+     */
+    openMembershipIn(s: WriteScope, ctx: RequestContext, input: MembershipOpening) {
+      return openIn(s, ctx, input, null);
+    },
+
+    /**
+     * After a unique violation of a registration run in the caller's unit of work: the refusal
+     * the pre-check would have given, now that the concurrent writer has committed.
+     */
+    async explainTaken(ctx: RequestContext, input: Pick<MembershipOpening, 'identity' | 'phone'>): Promise<void> {
+      await refuseTaken(db, ctx, {
+        idIndex: idIndex(input.identity.idNumber),
+        phoneIndex: input.phone ? phoneIndex(input.phone) : null,
+        memberNumber: null,
+      });
     },
 
     async list(
