@@ -63,6 +63,8 @@ import { bindCardRoutes } from './modules/cards/cards.routes.ts';
 import { createCardsService } from './modules/cards/cards.service.ts';
 import { bindJoiningRoutes } from './modules/joining/joining.routes.ts';
 import { createJoiningService } from './modules/joining/joining.service.ts';
+import { bindEnrollmentRoutes } from './modules/enrollment/enrollment.routes.ts';
+import { createEnrollmentService } from './modules/enrollment/enrollment.service.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION };
@@ -126,6 +128,8 @@ export function createServices(core: CoreDeps, database: Database) {
     subsidies: createSubsidiesService(core, workflowEngine, ledger, payouts),
     me: createMeService(core, workflowEngine),
     cards: createCardsService(core),
+    // Group enrollment files join applications on the same engine (the joining module's definition).
+    enrollment: createEnrollmentService(core, workflowEngine),
   };
   // Joining opens memberships and issues cards inside the engine's approval step.
   const joining = createJoiningService(core, workflowEngine, services.members, services.cards, regions);
@@ -187,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindMeRoutes(router.bind, services.me);
   bindCardRoutes(router.bind, services.cards, deps.config);
   bindJoiningRoutes(router.bind, services.joining);
+  bindEnrollmentRoutes(router.bind, services.enrollment, deps.config);
 
   const unbound = allRoutes.filter((r) => !router.bound.has(r.id));
   if (unbound.length > 0) {

@@ -103,6 +103,10 @@ export const ERROR_CODES = [
   'JOIN_APPLICATION_PENDING',
   'JOIN_NO_UNION',
   'JOIN_UNION_CHANGED',
+  // group enrollment
+  'ENROLLMENT_EVENT_NOT_OPEN',
+  'ENROLLMENT_EVENT_CLOSED',
+  'ENROLLMENT_EVENT_FULL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -238,6 +242,11 @@ export function statusOf(code: ErrorCode): number {
     case 'JOIN_APPLICATION_PENDING':
     case 'JOIN_NO_UNION':
     case 'JOIN_UNION_CHANGED':
+      return 409;
+    // group enrollment
+    case 'ENROLLMENT_EVENT_NOT_OPEN':
+    case 'ENROLLMENT_EVENT_CLOSED':
+    case 'ENROLLMENT_EVENT_FULL':
       return 409;
   }
 }
@@ -504,6 +513,18 @@ export function messageOf(code: ErrorCode, locale: Locale): string {
       return zh
         ? '修改后的工作单位或地区由另一个工会受理，请撤回本申请后重新申请'
         : 'The corrected employer or region belongs to another union: withdraw this application and apply again';
+    case 'ENROLLMENT_EVENT_NOT_OPEN':
+      return zh
+        ? '集中入会活动尚未开始，请在活动时间内扫码申请'
+        : 'The enrollment event has not started yet; apply during the event';
+    case 'ENROLLMENT_EVENT_CLOSED':
+      return zh
+        ? '集中入会活动已结束，请向工会咨询其他入会方式'
+        : 'The enrollment event has ended; ask the union how else to join';
+    case 'ENROLLMENT_EVENT_FULL':
+      return zh
+        ? '本次集中入会活动名额已满，请向工会咨询其他入会方式'
+        : 'The enrollment event is full; ask the union how else to join';
   }
 }
 

@@ -27,3 +27,4 @@ export * from './validators/credit-code.ts';
 export * from './validators/id-number.ts';
 export * from './code-lists.ts';
 export * from './joining.ts';
+export * from './enrollment.ts';

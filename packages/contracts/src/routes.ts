@@ -18,6 +18,7 @@ import { workflowRoutes } from './workflow.ts';
 import { subsidyRoutes } from './subsidies.ts';
 import { cardRoutes } from './cards.ts';
 import { joiningRoutes } from './joining.ts';
+import { enrollmentRoutes } from './enrollment.ts';
 
 /** Every endpoint of the platform; the server binds exactly these and tests enumerate them. */
 export const allRoutes: readonly RouteContract[] = [
@@ -40,4 +41,5 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(meRoutes),
   ...Object.values(cardRoutes),
   ...Object.values(joiningRoutes),
+  ...Object.values(enrollmentRoutes),
 ];
