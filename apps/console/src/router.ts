@@ -21,6 +21,7 @@ import { statsRoutes } from './modules/stats/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { workUnitRoutes } from './modules/workunits/routes.ts';
 import { subsidyRoutes } from './modules/subsidies/routes.ts';
+import { enrollmentRoutes } from './modules/enrollment/routes.ts';
 import type { ModulePermission } from './modules/registry.ts';
 
 export type TitleKey =
@@ -58,6 +59,7 @@ export function createConsoleRouter(): Router {
           ...memberRoutes,
           ...workUnitRoutes,
           ...subsidyRoutes,
+          ...enrollmentRoutes,
           ...importRoutes,
           ...exportRoutes,
           ...userRoutes,

@@ -12,6 +12,7 @@ import {
   Money,
   Notebook,
   Odometer,
+  Postcard,
   OfficeBuilding,
   Present,
   School,
@@ -148,6 +149,8 @@ export const MODULES: readonly ModuleEntry[] = [
     icon: Present,
     permission: ['subsidy.review', 'finance.pay'],
   },
+  // Group enrollment (集中入会): list imports and event QR codes, approved as batches.
+  { key: 'enrollment', path: '/enrollment', group: 'orgsMembers', icon: Postcard, permission: 'membership.enroll' },
 ];
 
 export function moduleEntry(key: ModuleKey): ModuleEntry {
