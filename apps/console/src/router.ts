@@ -21,6 +21,7 @@ import { statsRoutes } from './modules/stats/routes.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { workUnitRoutes } from './modules/workunits/routes.ts';
 import { subsidyRoutes } from './modules/subsidies/routes.ts';
+import { enrollmentRoutes } from './modules/enrollment/routes.ts';
 import { joiningRoutes } from './modules/joining/routes.ts';
 import { membershipRoutes } from './modules/memberships/routes.ts';
 import type { ModulePermission } from './modules/registry.ts';
@@ -62,6 +63,7 @@ export function createConsoleRouter(): Router {
           ...joiningRoutes,
           ...workUnitRoutes,
           ...subsidyRoutes,
+          ...enrollmentRoutes,
           ...membershipRoutes,
           ...importRoutes,
           ...exportRoutes,

@@ -129,6 +129,14 @@ export const router = createRouter({
       component: () => import('./modules/membership/MembershipPage.vue'),
       meta: { title: 'membership.title' },
     },
+    // Group enrollment: what an event's QR code opens (signing in by SMS on the way, if needed).
+    {
+      path: '/join/e/:code',
+      name: 'eventJoin',
+      component: () => import('./modules/enrollment/EventJoinPage.vue'),
+      props: true,
+      meta: { title: 'eventJoin.title' },
+    },
     { path: '/:rest(.*)*', redirect: { name: 'home' } },
   ],
 });

@@ -63,6 +63,8 @@ import { createMeService } from './modules/me/me.service.ts';
 import { bindCardRoutes } from './modules/cards/cards.routes.ts';
 import { bindJoiningRoutes } from './modules/joining/joining.routes.ts';
 import { createJoiningService } from './modules/joining/joining.service.ts';
+import { bindEnrollmentRoutes } from './modules/enrollment/enrollment.routes.ts';
+import { createEnrollmentService } from './modules/enrollment/enrollment.service.ts';
 import { createCardsService } from './modules/cards/cards.service.ts';
 import { bindFoundingRoutes } from './modules/founding/founding.routes.ts';
 import { createFoundingService } from './modules/founding/founding.service.ts';
@@ -135,6 +137,8 @@ export function createServices(core: CoreDeps, database: Database) {
     subsidies: createSubsidiesService(core, workflowEngine, ledger, payouts),
     me: createMeService(core, workflowEngine),
     cards: createCardsService(core),
+    // Group enrollment files join applications on the same engine (the joining module's definition).
+    enrollment: createEnrollmentService(core, workflowEngine),
     // Its final approval creates the union and registers the workplace inside the step's own
     // unit of work, through the organization and work-unit services (stateless, so its own).
     founding: createFoundingService(
@@ -206,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   bindMeRoutes(router.bind, services.me);
   bindCardRoutes(router.bind, services.cards, deps.config);
   bindJoiningRoutes(router.bind, services.joining);
+  bindEnrollmentRoutes(router.bind, services.enrollment, deps.config);
   bindFoundingRoutes(router.bind, services.founding);
   bindMembershipRoutes(router.bind, services.memberships);
 

@@ -603,6 +603,7 @@ describe(`${orgRoutes.move.id} (POST /api/orgs/:id/move)`, () => {
       subsidy_policy: 0,
       subsidy_plan: 0,
       subsidy_award: 0,
+      enrollment_batch: 0,
       founding_application: 0,
       membership_transfer: 0,
       inactivity_proposal: 0,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { allRoutes, type ErrorCode, luhnCheckDigit, PERMISSION_CODES, type RouteContract } from '@zhgh/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
@@ -29,6 +29,7 @@ import { createTestApp, createTestClock } from './harness.ts';
 import { csvBytes, rosterMatrix } from './import-files.ts';
 import { joinFixture, subsidyFixture } from './workflow-fixtures.ts';
 import { fundBudget, makeModelWorker } from './subsidies-fixtures.ts';
+import { eventCode } from '../src/modules/enrollment/enrollment.policy.ts';
 
 /**
  * The role matrix: every route of the contracts, for actors placed around one "home"
@@ -1157,7 +1158,175 @@ const SPECS: Record<string, Spec> = {
     access: 'self',
     request: () => ({ method: 'GET', url: '/api/joining/local-unions?regionCode=610113' }),
   },
+
+  // group enrollment: home's batches (a list and an event) filed at a union under home; the
+  // worker's side (the event page, applying) is any signed-in account's.
+  'enrollment.batches': {
+    access: 'list',
+    request: async (w) => {
+      await homeEnrollment(w);
+      return { method: 'GET', url: '/api/enrollment/batches?pageSize=200' };
+    },
+    sees: (body) => items(body).some((b) => b.id === matrixEnrollment?.listBatchId),
+  },
+  'enrollment.batch': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/enrollment/batches/${(await homeEnrollment(w)).listBatchId}` }),
+  },
+  'enrollment.applications': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'GET',
+      url: `/api/enrollment/batches/${(await homeEnrollment(w)).listBatchId}/applications`,
+    }),
+  },
+  'enrollment.approve': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/enrollment/batches/${(await homeEnrollment(w)).listBatchId}/approve`,
+      body: {},
+    }),
+  },
+  'enrollment.errorReport': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'GET',
+      url: `/api/enrollment/batches/${(await homeEnrollment(w)).listBatchId}/error-report`,
+    }),
+  },
+  'enrollment.preview': {
+    access: 'scoped',
+    request: async (w) => enrollmentUpload('/api/enrollment/list-preview', (await homeUnion(w)).id),
+  },
+  'enrollment.importList': {
+    access: 'scoped',
+    request: async (w) => enrollmentUpload('/api/enrollment/lists', (await homeUnion(w)).id),
+  },
+  'enrollment.createEvent': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'POST',
+      url: '/api/enrollment/events',
+      body: {
+        orgId: (await homeUnion(w)).id,
+        title: '矩阵入会活动',
+        place: '矩阵广场',
+        opensAt: new Date(Date.now() - 3_600_000).toISOString(),
+        closesAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    }),
+  },
+  'enrollment.closeEvent': {
+    access: 'scoped',
+    // A fresh event each time: a closed one answers 409.
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/enrollment/events/${(await freshEnrollmentEvent(w)).eventId}/close`,
+      body: {},
+    }),
+  },
+  'enrollment.eventQr': {
+    access: 'scoped',
+    request: async (w) => ({ method: 'GET', url: `/api/enrollment/events/${(await homeEnrollment(w)).eventId}/qr` }),
+  },
+  'enrollment.eventPoster': {
+    access: 'scoped',
+    request: async (w) => ({
+      method: 'GET',
+      url: `/api/enrollment/events/${(await homeEnrollment(w)).eventId}/poster`,
+    }),
+  },
+  'enrollment.publicEvent': {
+    access: 'self',
+    request: async (w) => ({ method: 'GET', url: `/api/enrollment/join-events/${(await homeEnrollment(w)).code}` }),
+  },
+  'enrollment.joinEvent': {
+    access: 'self',
+    request: async (w) => ({
+      method: 'POST',
+      url: `/api/enrollment/join-events/${(await homeEnrollment(w)).code}/applications`,
+      body: { name: '矩阵职工', idNumber: randomIdNumber(), workUnitName: '矩阵单位', employmentType: 'regular' },
+    }),
+  },
 };
+
+/** Home's group enrollment: a list batch (with its job) and an open event, written directly. */
+let matrixEnrollment: { listBatchId: string; eventId: string; code: string } | undefined;
+async function homeEnrollment(w: World) {
+  matrixEnrollment ??= await (async () => {
+    const job = await homeJob(w, { kind: 'enrollment.list', status: 'succeeded' });
+    const list = await enrollmentBatch(w, 'list', job.id);
+    const event = await freshEnrollmentEvent(w);
+    return { listBatchId: list, eventId: event.eventId, code: event.code };
+  })();
+  return matrixEnrollment;
+}
+async function enrollmentBatch(w: World, kind: 'list' | 'event', jobId: string | null): Promise<string> {
+  const union = await homeUnion(w);
+  const id = randomUUID();
+  const at = new Date().toISOString();
+  await t.app.core.db
+    .insertInto('enrollment_batch')
+    .values({
+      id,
+      org_id: union.id,
+      org_path: union.path,
+      province_root: union.province_root,
+      kind,
+      title: '矩阵批次',
+      job_id: jobId,
+      file_name: kind === 'list' ? 'roster.csv' : null,
+      file_sha256: null,
+      rows_read: 0,
+      created_count: 0,
+      refused_count: 0,
+      duplicate_count: 0,
+      created_by: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+  return id;
+}
+async function freshEnrollmentEvent(w: World) {
+  const batchId = await enrollmentBatch(w, 'event', null);
+  const eventId = randomUUID();
+  const code = eventCode(randomBytes(16));
+  await t.app.core.db
+    .insertInto('enrollment_event')
+    .values({
+      id: eventId,
+      batch_id: batchId,
+      code,
+      place: '矩阵广场',
+      opens_at: new Date(Date.now() - 86_400_000).toISOString(),
+      closes_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      work_unit_id: null,
+      work_unit_name: null,
+      employment_type: null,
+      new_form_group: null,
+      quota: null,
+      joined: 0,
+      status: 'open',
+      closed_at: null,
+      closed_by: null,
+    })
+    .execute();
+  return { eventId, code };
+}
+/** A one-row enrollment list as a multipart request to `url` for `orgId`. */
+function enrollmentUpload(url: string, orgId: string): Req {
+  const lines = [
+    '姓名,身份证号,手机号码,工作单位,用工形式',
+    `张师傅,${randomIdNumber()},${randomPhone()},某平台,灵活就业`,
+  ];
+  const { body, contentType } = multipartBody({
+    orgId,
+    file: { filename: 'list.csv', content: Buffer.from(`${lines.join('\r\n')}\r\n`), contentType: 'text/csv' },
+  });
+  return { method: 'POST', url, body, headers: { 'content-type': contentType } };
+}
 
 /** A township under home with the region code foundings of 610113 are routed to; made on first use. */
 let matrixTownship: OrganizationTable | undefined;

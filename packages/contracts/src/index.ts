@@ -27,5 +27,6 @@ export * from './validators/bank-card.ts';
 export * from './validators/credit-code.ts';
 export * from './validators/id-number.ts';
 export * from './joining.ts';
+export * from './enrollment.ts';
 export * from './code-lists.ts';
 export * from './founding.ts';

@@ -18,6 +18,7 @@ import { workflowRoutes } from './workflow.ts';
 import { subsidyRoutes } from './subsidies.ts';
 import { cardRoutes } from './cards.ts';
 import { joiningRoutes } from './joining.ts';
+import { enrollmentRoutes } from './enrollment.ts';
 import { foundingRoutes } from './founding.ts';
 import { membershipRoutes } from './memberships.ts';
 
@@ -40,6 +41,7 @@ export const allRoutes: readonly RouteContract[] = [
   ...Object.values(modelWorkerRoutes),
   ...Object.values(subsidyRoutes),
   ...Object.values(joiningRoutes),
+  ...Object.values(enrollmentRoutes),
   ...Object.values(meRoutes),
   ...Object.values(cardRoutes),
   ...Object.values(foundingRoutes),

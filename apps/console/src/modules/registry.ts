@@ -13,6 +13,7 @@ import {
   Money,
   Notebook,
   Odometer,
+  Postcard,
   OfficeBuilding,
   Present,
   School,
@@ -149,6 +150,8 @@ export const MODULES: readonly ModuleEntry[] = [
     icon: Present,
     permission: ['subsidy.review', 'finance.pay'],
   },
+  // Group enrollment (集中入会): list imports and event QR codes, approved as batches.
+  { key: 'enrollment', path: '/enrollment', group: 'orgsMembers', icon: Postcard, permission: 'membership.enroll' },
   // Union founding (网上建会): the higher unions review each step of a workplace's founding.
   { key: 'founding', path: '/founding', group: 'orgsMembers', icon: Flag, permission: 'founding.review' },
   // Transfers, retention and withdrawal, and the inactivity list: the membership reviewers' work.

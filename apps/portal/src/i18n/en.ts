@@ -464,6 +464,34 @@ const en: PortalMessages = {
     cancel: 'Cancel',
     cancelConfirm: 'Cancel this request?',
   },
+  eventJoin: {
+    title: 'Join by QR code',
+    place: 'Place',
+    state: 'Status',
+    states: { not_yet: 'Not open yet', open: 'Open', ended: 'Ended', full: 'Full', closed: 'Closed' },
+    intro:
+      'Fill in the form to apply to join “{union}”. Once the union approves, you get a member number and an e-member card.',
+    name: 'Name',
+    namePlaceholder: 'As on your ID card',
+    idNumber: 'ID number',
+    idNumberPlaceholder: '18-character ID number',
+    employer: 'Employer',
+    employerPlaceholder: 'Employer or platform',
+    employment: 'Employment type',
+    group: 'New-form group',
+    choose: 'Choose',
+    submit: 'Apply to join',
+    sent: 'Application sent',
+    status: 'Status',
+    follow: 'Follow the application',
+    closedHint: {
+      not_yet: 'The event has not started yet; apply during the event.',
+      ended: 'The event has ended; ask the union how else to join.',
+      full: 'The event is full; ask the union how else to join.',
+      closed: 'The event has ended; ask the union how else to join.',
+      open: '',
+    },
+  },
 };
 
 export default en;

@@ -460,6 +460,33 @@ const zhCN = {
     cancel: '撤回',
     cancelConfirm: '确定撤回这项申请吗？',
   },
+  eventJoin: {
+    title: '扫码入会',
+    place: '地点',
+    state: '状态',
+    states: { not_yet: '未开始', open: '受理中', ended: '已结束', full: '名额已满', closed: '已结束' },
+    intro: '填写以下信息，申请加入「{union}」。工会审核通过后，您将收到会员号和电子会员卡。',
+    name: '姓名',
+    namePlaceholder: '与身份证一致',
+    idNumber: '身份证号',
+    idNumberPlaceholder: '18 位身份证号',
+    employer: '工作单位',
+    employerPlaceholder: '单位或平台名称',
+    employment: '用工形式',
+    group: '新就业形态群体',
+    choose: '请选择',
+    submit: '提交入会申请',
+    sent: '入会申请已提交',
+    status: '状态',
+    follow: '查看办理进度',
+    closedHint: {
+      not_yet: '活动尚未开始，请在活动时间内扫码申请。',
+      ended: '活动已结束，请向工会咨询其他入会方式。',
+      full: '本次活动名额已满，请向工会咨询其他入会方式。',
+      closed: '活动已结束，请向工会咨询其他入会方式。',
+      open: '',
+    },
+  },
 };
 
 export type PortalMessages = typeof zhCN;

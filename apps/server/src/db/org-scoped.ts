@@ -40,6 +40,7 @@ export const ORG_SCOPED_TABLES: readonly OrgScopedTable[] = [
   { table: 'subsidy_policy', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'subsidy_plan', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'subsidy_award', path: 'org_path', provinceRoot: 'province_root', depth: null },
+  { table: 'enrollment_batch', path: 'org_path', provinceRoot: 'province_root', depth: null },
   { table: 'founding_application', path: 'org_path', provinceRoot: 'province_root', depth: null },
   // Filed at the union joined; the side left is its from-membership's path (decision 0017).
   { table: 'membership_transfer', path: 'org_path', provinceRoot: 'province_root', depth: null },

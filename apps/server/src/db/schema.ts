@@ -803,3 +803,48 @@ export interface DB {
   join_application: JoinApplicationTable;
   join_pool: JoinPoolTable;
 }
+
+/** One wave of group enrollment at one union: an imported list or an event (migration 0018). */
+export interface EnrollmentBatchTable {
+  id: string;
+  org_id: string;
+  org_path: string;
+  province_root: string;
+  kind: 'list' | 'event';
+  title: string;
+  job_id: string | null;
+  file_name: string | null;
+  file_sha256: string | null;
+  rows_read: number;
+  created_count: number;
+  refused_count: number;
+  duplicate_count: number;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An enrollment event with its public QR code (migration 0018). */
+export interface EnrollmentEventTable {
+  id: string;
+  batch_id: string;
+  code: string;
+  place: string;
+  opens_at: string;
+  closes_at: string;
+  work_unit_id: string | null;
+  work_unit_name: string | null;
+  employment_type: string | null;
+  new_form_group: string | null;
+  quota: number | null;
+  joined: number;
+  status: 'open' | 'closed';
+  closed_at: string | null;
+  closed_by: string | null;
+}
+
+// Group enrollment's tables, merged into the database type (declaration merging keeps this block apart).
+export interface DB {
+  enrollment_batch: EnrollmentBatchTable;
+  enrollment_event: EnrollmentEventTable;
+}

@@ -17,6 +17,7 @@ import * as m0014 from './0014-member-cards.ts';
 import * as m0015 from './0015-joining.ts';
 import * as m0016 from './0016-membership-changes.ts';
 import * as m0017 from './0017-union-founding.ts';
+import * as m0018 from './0018-enrollment.ts';
 import * as m0019 from './0019-sms-queue.ts';
 
 /** Migrations in order; names are permanent once released. */
@@ -41,5 +42,6 @@ export const migrations: {
   { name: '0015-joining', up: m0015.up },
   { name: '0016-membership-changes', up: m0016.up },
   { name: '0017-union-founding', up: m0017.up },
+  { name: '0018-enrollment', up: m0018.up },
   { name: '0019-sms-queue', up: m0019.up },
 ];
