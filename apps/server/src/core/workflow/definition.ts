@@ -90,6 +90,14 @@ export interface EffectContext<D> {
  */
 export type Effect<D> = (e: EffectContext<D>) => Promise<void> | Promise<EffectOutcome>;
 
+/**
+ * The same effect for all the instances one batch chunk moves (一键审核), in their order: the
+ * module writes them set-based (one lookup, multi-row inserts) instead of once per instance.
+ * Batch steps call it when given; single steps still call `effect`, which must be given too.
+ * Throwing rolls the chunk back, and the engine then takes its instances one by one.
+ */
+export type EffectMany<D> = (es: readonly EffectContext<D>[]) => Promise<readonly (EffectOutcome | undefined)[]>;
+
 /** What an effect may add to its step: the applicant's message in the module's words. */
 export interface EffectOutcome {
   /**
@@ -138,6 +146,7 @@ export interface TransitionDef<D> {
   /** The step hands the instance to the parent of the handling union (appeals). */
   handlingOrg?: 'parent';
   effect?: Effect<D>;
+  effectMany?: EffectMany<D>;
 }
 
 export interface WorkflowDefinition<D = Record<string, unknown>> {

@@ -14,6 +14,7 @@ import type { QueuedSms } from '../notify/sms-queue.ts';
 import type { WriteScope } from '../unit-of-work.ts';
 import { addDays, calendarWindowDays, dueAfterWorkingDays, type WorkingCalendar } from './deadlines.ts';
 import {
+  type EffectContext,
   type EffectOutcome,
   FINAL_KINDS,
   type InstanceView,
@@ -573,29 +574,35 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
           orgPath: next.org_path,
           changes: [{ field: 'state', from: from.state, to: t.to }],
         });
-        const outcome = (
-          t.effect
-            ? await t.effect({
-                trx: s.trx,
-                ctx,
-                instance: toView(next),
-                action: t.action,
-                from: from.state,
-                to: t.to,
-                comment,
-                audit: s.audit,
-                scope: s,
-                now,
-              })
-            : undefined
-        ) as EffectOutcome | undefined;
+      }
+      const contexts: EffectContext<Data>[] = moved.map(({ from, next }) => ({
+        trx: s.trx,
+        ctx,
+        instance: toView(next),
+        action: t.action,
+        from: from.state,
+        to: t.to,
+        comment,
+        audit: s.audit,
+        scope: s,
+        now,
+      }));
+      let outcomes: readonly (EffectOutcome | undefined)[] = [];
+      if (t.effectMany) outcomes = await t.effectMany(contexts);
+      else if (t.effect) {
+        const each: (EffectOutcome | undefined)[] = [];
+        for (const e of contexts) each.push((await t.effect(e)) ?? undefined);
+        outcomes = each;
+      }
+      moved.forEach(({ next }, i) => {
+        const outcome = outcomes[i];
         tellApplicant(out, def, next, {
           action: t.label,
           comment,
           ...(outcome?.applicantMessage ? { text: outcome.applicantMessage } : {}),
         });
         states.set(next.id, t.to);
-      }
+      });
     }
     return states;
   }

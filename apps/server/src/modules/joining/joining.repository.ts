@@ -32,6 +32,9 @@ async function withInstances(db: Q, apps: JoinApplicationTable[]): Promise<Appli
   });
 }
 
+/** IN-list size of bulk lookups: well under both engines' parameter limits. */
+const LOOKUP_CHUNK = 500;
+
 export const joiningRepository = {
   async findOrg(db: Q, id: string): Promise<OrganizationTable | undefined> {
     return db.selectFrom('organization').selectAll().where('id', '=', id).executeTakeFirst();
@@ -133,6 +136,24 @@ export const joiningRepository = {
 
   async updateApplication(db: Q, instanceId: string, set: Partial<JoinApplicationTable>): Promise<void> {
     await db.updateTable('join_application').set(set).where('instance_id', '=', instanceId).execute();
+  },
+
+  /** The applications of these instances, in the order of the ids given. */
+  async findByInstances(db: Q, instanceIds: readonly string[]): Promise<JoinApplicationTable[]> {
+    const byInstance = new Map<string, JoinApplicationTable>();
+    for (let i = 0; i < instanceIds.length; i += LOOKUP_CHUNK) {
+      const rows = await db
+        .selectFrom('join_application')
+        .selectAll()
+        .where('instance_id', 'in', instanceIds.slice(i, i + LOOKUP_CHUNK))
+        .execute();
+      for (const r of rows) byInstance.set(r.instance_id!, r);
+    }
+    return instanceIds.map((id) => {
+      const row = byInstance.get(id);
+      if (!row) throw new Error(`join instance ${id} has no application`);
+      return row;
+    });
   },
 
   async findByInstance(db: Q, instanceId: string): Promise<JoinApplicationTable | undefined> {

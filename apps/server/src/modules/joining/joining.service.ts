@@ -97,44 +97,54 @@ export function createJoiningService(
   const phoneIndex = (phone: string) => blind.index(phone, C.phone);
 
   /**
-   * Approval, inside the engine's step: the person (created, or reused on rejoining) and the
-   * membership with its member number, the applicant account linked to the person, the
-   * e-member card issued to that account, and the welcome naming the union and the number.
+   * Approval, inside the engine's step (one application, or a batch chunk at once): the person
+   * (created, or reused on rejoining) and the membership with its member number, opened
+   * set-based for a chunk; the applicant account linked to the person, the e-member card issued
+   * to that account; and the welcome naming the union and the number.
    */
-  const approve: Approval = async (e) => {
-    const app = (await repo.findByInstance(e.trx, e.instance.id))!;
-    const s = e.scope;
-    const identity: Identity = {
-      idNumber: cipher.decrypt(app.id_number_cipher, C.idNumber),
-      gender: app.gender,
-      birthDate: app.birth_date,
-    };
-    const { person, membership } = await members.openMembershipIn(s, e.ctx, {
-      orgId: app.union_org_id,
-      name: app.name,
-      identity,
-      phone: app.phone_cipher ? cipher.decrypt(app.phone_cipher, C.phone) : null,
-      employmentType: app.employment_type,
-      newFormGroup: app.new_form_group,
-      workUnitId: app.work_unit_id,
-      // The record names a registered unit by id, an unregistered one by name (never both).
-      workUnitName: app.work_unit_id ? null : app.work_unit_name,
-      joinDate: localDate(e.now),
-    });
-    const at = e.now.toISOString();
-    await repo.updateApplication(e.trx, e.instance.id, {
-      person_id: person.id,
-      membership_id: membership.id,
-      updated_at: at,
-    });
-    if (app.applicant_user_id) {
-      const account = await repo.account(e.trx, app.applicant_user_id);
+  const approve: Approval = async (es) => {
+    if (es.length === 0) return [];
+    const { trx, scope: s, ctx, now } = es[0]!;
+    const apps = await repo.findByInstances(
+      trx,
+      es.map((e) => e.instance.id),
+    );
+    const opened = await members.openMembershipsIn(
+      s,
+      ctx,
+      apps.map((app) => ({
+        orgId: app.union_org_id,
+        name: app.name,
+        identity: {
+          idNumber: cipher.decrypt(app.id_number_cipher, C.idNumber),
+          gender: app.gender,
+          birthDate: app.birth_date,
+        } satisfies Identity,
+        phone: app.phone_cipher ? cipher.decrypt(app.phone_cipher, C.phone) : null,
+        employmentType: app.employment_type,
+        newFormGroup: app.new_form_group,
+        workUnitId: app.work_unit_id,
+        // The record names a registered unit by id, an unregistered one by name (never both).
+        workUnitName: app.work_unit_id ? null : app.work_unit_name,
+        joinDate: localDate(now),
+      })),
+    );
+    const at = now.toISOString();
+    for (const [i, app] of apps.entries()) {
+      const { person, membership } = opened[i]!;
+      await repo.updateApplication(trx, app.instance_id!, {
+        person_id: person.id,
+        membership_id: membership.id,
+        updated_at: at,
+      });
+      if (!app.applicant_user_id) continue;
+      const account = await repo.account(trx, app.applicant_user_id);
       let bound = account?.person_id === person.id;
       // The account speaks for the person from now on, unless another account already does.
-      if (account && !account.person_id && !(await repo.otherAccountOf(e.trx, person.id, account.id))) {
-        bound = await repo.bindAccount(e.trx, account.id, person.id, at);
+      if (account && !account.person_id && !(await repo.otherAccountOf(trx, person.id, account.id))) {
+        bound = await repo.bindAccount(trx, account.id, person.id, at);
         if (bound) {
-          await e.audit({
+          await s.audit({
             action: 'user.realName.bind',
             subjectType: 'user_account',
             subjectId: account.id,
@@ -154,8 +164,13 @@ export function createJoiningService(
         });
       }
     }
-    const unionName = (await repo.orgNames(e.trx as Q, [membership.org_id])).get(membership.org_id) ?? '';
-    return welcomeText(unionName, membership.member_number ?? '');
+    const unionNames = await repo.orgNames(
+      trx as Q,
+      opened.map((o) => o.membership.org_id),
+    );
+    return opened.map(({ membership }) =>
+      welcomeText(unionNames.get(membership.org_id) ?? '', membership.member_number ?? ''),
+    );
   };
 
   engine.registry.register(joinDefinition(approve));

@@ -1,6 +1,13 @@
 import { JOIN_WORK_PROOF } from '@zhgh/contracts';
 import { AppError, fieldError } from '../../core/app-error.ts';
-import type { Effect, EffectContext, Guard, Label, WorkflowDefinition } from '../../core/workflow/definition.ts';
+import type {
+  Effect,
+  EffectContext,
+  EffectMany,
+  Guard,
+  Label,
+  WorkflowDefinition,
+} from '../../core/workflow/definition.ts';
 import { documentsNeeded } from './joining.policy.ts';
 import { joiningRepository as repo } from './joining.repository.ts';
 
@@ -32,8 +39,11 @@ export const JOIN_DOCUMENT_KINDS = {
   ),
 } as const;
 
-/** What the approval does in the step's unit of work; the service supplies it (members, cards). */
-export type Approval = (e: EffectContext<JoinData>) => Promise<Label>;
+/**
+ * What approval does in the step's unit of work, for one application or a batch chunk at once;
+ * the service supplies it (members, cards). Answers the welcome of each, in order.
+ */
+export type Approval = (es: readonly EffectContext<JoinData>[]) => Promise<Label[]>;
 
 export function joinDefinition(approve: Approval): WorkflowDefinition<JoinData> {
   const review = { permission: 'membership.review', orgLevel: 'handling' } as const;
@@ -49,7 +59,12 @@ export function joinDefinition(approve: Approval): WorkflowDefinition<JoinData> 
   };
   const approved: Effect<JoinData> = async (e) => {
     await follow(e);
-    return { applicantMessage: await approve(e) };
+    return { applicantMessage: (await approve([e]))[0]! };
+  };
+  // 一键审核: the memberships of a whole chunk are opened set-based.
+  const approvedMany: EffectMany<JoinData> = async (es) => {
+    for (const e of es) await follow(e);
+    return (await approve(es)).map((applicantMessage) => ({ applicantMessage }));
   };
 
   // The proof of work depends on the employment type and the route, which a static list cannot say.
@@ -106,6 +121,7 @@ export function joinDefinition(approve: Approval): WorkflowDefinition<JoinData> 
         by: review,
         guards: ['documents'],
         effect: approved,
+        effectMany: approvedMany,
       },
       {
         action: 'reject',
@@ -143,6 +159,7 @@ export function joinDefinition(approve: Approval): WorkflowDefinition<JoinData> 
         requireComment: true,
         guards: ['documents'],
         effect: approved,
+        effectMany: approvedMany,
       },
       {
         action: 'appealDeny',

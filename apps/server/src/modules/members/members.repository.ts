@@ -170,6 +170,15 @@ export const membersRepository = {
     return db.selectFrom('person').selectAll().where('phone_index', '=', index).executeTakeFirst();
   },
 
+  /** Persons holding any of these phone blind indexes. */
+  async findPersonsByPhoneIndexes(db: Q, indexes: readonly string[]): Promise<PersonTable[]> {
+    const out: PersonTable[] = [];
+    for (const part of chunks([...new Set(indexes)], LOOKUP_CHUNK)) {
+      out.push(...(await db.selectFrom('person').selectAll().where('phone_index', 'in', part).execute()));
+    }
+    return out;
+  },
+
   /** Persons already on record among these ID number blind indexes (bulk import's dedupe). */
   async findPersonsByIdNumberIndexes(db: Q, indexes: readonly string[]): Promise<PersonTable[]> {
     const out: PersonTable[] = [];

@@ -265,24 +265,18 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
    * and the audit event. Registration runs it in a transaction of its own; an approved join
    * application runs it inside the engine's step, so the step and the membership commit together.
    */
-  async function openIn(
-    s: WriteScope,
-    ctx: RequestContext,
-    input: MembershipOpening,
-    scope: Scope | null,
-  ): Promise<{ person: PersonTable; membership: MembershipTable; rejoined: boolean }> {
+  type OpeningKeys = { idIndex: string; phoneIndex: string | null; memberNumber: string | null };
+  type Opened = { person: PersonTable; membership: MembershipTable; rejoined: boolean };
+
+  const keysOf = (input: MembershipOpening): OpeningKeys => ({
+    idIndex: idIndex(input.identity.idNumber),
+    phoneIndex: input.phone ? phoneIndex(input.phone) : null,
+    memberNumber: input.memberNumber ?? null,
+  });
+
+  /** The person row an opening writes: new, or the one on record brought up to date. */
+  function personRow(input: MembershipOpening, keys: OpeningKeys, existing: PersonTable | undefined, now: string) {
     const { identity } = input;
-    const keys = {
-      idIndex: idIndex(identity.idNumber),
-      phoneIndex: input.phone ? phoneIndex(input.phone) : null,
-      memberNumber: input.memberNumber ?? null,
-    };
-    await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
-    // The union as it is now, inside the lock: a concurrent move may have rewritten its path.
-    const at = await loadUnion(s.trx, input.orgId, scope);
-    checkUnionAcceptsMembers(at);
-    const existing = await refuseTaken(s.trx, ctx, keys);
-    const now = iso();
     const keep = <T>(given: T | null | undefined, old: T | null | undefined): T | null => given ?? old ?? null;
     const person: PersonTable = {
       id: existing?.id ?? newId(),
@@ -313,12 +307,20 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
       created_at: existing?.created_at ?? now,
       updated_at: now,
     };
-    if (existing) await repo.updatePerson(s.trx, person.id, person);
-    else await repo.insertPerson(s.trx, person);
-    const membership: MembershipTable = {
+    return person;
+  }
+
+  function membershipRow(
+    input: MembershipOpening,
+    person: PersonTable,
+    at: OrganizationTable,
+    memberNumber: string,
+    now: string,
+  ): MembershipTable {
+    return {
       id: newId(),
       person_id: person.id,
-      id_number_index: keys.idIndex,
+      id_number_index: person.id_number_index,
       org_id: at.id,
       org_path: at.path,
       province_root: at.province_root,
@@ -328,24 +330,115 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
       started_on: input.joinDate,
       ended_on: null,
       end_reason: null,
-      member_number: keys.memberNumber ?? (await nextMemberNumber(s.trx)),
+      member_number: memberNumber,
       card_number: input.cardNumber ?? null,
       created_at: now,
       updated_at: now,
     };
+  }
+
+  function auditOpened(s: WriteScope, opened: Opened, existing: PersonTable | undefined, orgPath: string) {
+    return s.audit({
+      action: existing ? 'member.rejoin' : 'member.register',
+      subjectType: 'person',
+      subjectId: opened.person.id,
+      orgPath,
+      changes: diffFields(
+        existing ? auditable(existing) : null,
+        auditable(opened.person, opened.membership),
+        SENSITIVE,
+      ),
+    });
+  }
+
+  async function openIn(s: WriteScope, ctx: RequestContext, input: MembershipOpening, scope: Scope | null) {
+    const keys = keysOf(input);
+    await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+    // The union as it is now, inside the lock: a concurrent move may have rewritten its path.
+    const at = await loadUnion(s.trx, input.orgId, scope);
+    checkUnionAcceptsMembers(at);
+    const existing = await refuseTaken(s.trx, ctx, keys);
+    const now = iso();
+    const person = personRow(input, keys, existing, now);
+    if (existing) await repo.updatePerson(s.trx, person.id, person);
+    else await repo.insertPerson(s.trx, person);
+    const membership = membershipRow(input, person, at, keys.memberNumber ?? (await nextMemberNumber(s.trx)), now);
     await repo.insertMembership(s.trx, membership);
     // A rejoining person had no open membership (refused above), so only the new one counts.
     const deltas = new CounterDeltas();
     deltas.member(at.path, person, 'active', 1);
     await applyCounterDeltas(s.trx, dialect, deltas);
-    await s.audit({
-      action: existing ? 'member.rejoin' : 'member.register',
-      subjectType: 'person',
-      subjectId: person.id,
-      orgPath: at.path,
-      changes: diffFields(existing ? auditable(existing) : null, auditable(person, membership), SENSITIVE),
+    const opened: Opened = { person, membership, rejoined: existing !== undefined };
+    await auditOpened(s, opened, existing, at.path);
+    return opened;
+  }
+
+  /**
+   * Many openings in one unit of work (a batch approval): the same rows, checks and audit events
+   * as one `openIn` each, written set-based — one lookup per kind for the whole set, a range of
+   * member numbers drawn at once, multi-row inserts, the counters applied once. Anything a set
+   * cannot answer row by row (someone already a member, a phone on another record, two openings
+   * of one person or one phone, numbers given by hand) is left to `openIn` for each input, so
+   * every refusal reads as it would alone.
+   */
+  async function openManyIn(s: WriteScope, ctx: RequestContext, inputs: readonly MembershipOpening[]) {
+    if (inputs.length === 0) return [];
+    const oneByOne = async () => {
+      const out: Opened[] = [];
+      for (const input of inputs) out.push(await openIn(s, ctx, input, null));
+      return out;
+    };
+    const keys = inputs.map(keysOf);
+    const idIndexes = keys.map((k) => k.idIndex);
+    const phones = keys.flatMap((k) => (k.phoneIndex ? [k.phoneIndex] : []));
+    if (
+      keys.some((k) => k.memberNumber) ||
+      new Set(idIndexes).size !== idIndexes.length ||
+      new Set(phones).size !== phones.length
+    ) {
+      return oneByOne();
+    }
+    await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
+    const unions = new Map<string, OrganizationTable>();
+    for (const orgId of new Set(inputs.map((i) => i.orgId))) {
+      const at = await loadUnion(s.trx, orgId, null);
+      checkUnionAcceptsMembers(at);
+      unions.set(orgId, at);
+    }
+    if ((await repo.findOpenMembershipsByIdNumberIndexes(s.trx, idIndexes)).length > 0) return oneByOne();
+    const existing = new Map(
+      (await repo.findPersonsByIdNumberIndexes(s.trx, idIndexes)).map((p) => [p.id_number_index, p]),
+    );
+    const holders = await repo.findPersonsByPhoneIndexes(s.trx, phones);
+    const idOfPhone = new Map(keys.flatMap((k) => (k.phoneIndex ? [[k.phoneIndex, k.idIndex] as const] : [])));
+    if (holders.some((h) => idOfPhone.get(h.phone_index!) !== h.id_number_index)) return oneByOne();
+
+    const year = Number(today().slice(0, 4));
+    const first = await repo.drawMemberNumbers(s.trx, year, inputs.length);
+    const numbers = inputs.map((_, i) => formatMemberNumber(year, first + i));
+    // An earlier system's numbers may sit in the range drawn: those openings draw again.
+    const used = await repo.memberNumbersInUse(s.trx, numbers);
+    for (let i = 0; i < numbers.length; i++) if (used.has(numbers[i]!)) numbers[i] = await nextMemberNumber(s.trx);
+
+    const now = iso();
+    const deltas = new CounterDeltas();
+    const rows = inputs.map((input, i) => {
+      const before = existing.get(keys[i]!.idIndex);
+      const at = unions.get(input.orgId)!;
+      const person = personRow(input, keys[i]!, before, now);
+      const membership = membershipRow(input, person, at, numbers[i]!, now);
+      deltas.member(at.path, person, 'active', 1);
+      return { opened: { person, membership, rejoined: before !== undefined }, before, at };
     });
-    return { person, membership, rejoined: existing !== undefined };
+    for (const { opened, before } of rows) if (before) await repo.updatePerson(s.trx, opened.person.id, opened.person);
+    await repo.insertMany(
+      s.trx,
+      rows.filter((r) => !r.before).map((r) => r.opened.person),
+      rows.map((r) => r.opened.membership),
+    );
+    await applyCounterDeltas(s.trx, dialect, deltas);
+    for (const { opened, before, at } of rows) await auditOpened(s, opened, before, at.path);
+    return rows.map((r) => r.opened);
   }
 
   async function registerIn(ctx: RequestContext, input: RegisterInput, scope: Scope | null): Promise<MemberView> {
@@ -404,6 +497,11 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
      */
     openMembershipIn(s: WriteScope, ctx: RequestContext, input: MembershipOpening) {
       return openIn(s, ctx, input, null);
+    },
+
+    /** Many openings at once inside the caller's unit of work (batch approval); see `openManyIn`. */
+    openMembershipsIn(s: WriteScope, ctx: RequestContext, inputs: readonly MembershipOpening[]) {
+      return openManyIn(s, ctx, inputs);
     },
 
     /**
