@@ -138,6 +138,41 @@ export const joiningRepository = {
     await db.updateTable('join_application').set(set).where('instance_id', '=', instanceId).execute();
   },
 
+  /**
+   * Approved applications record their person and membership: one UPDATE per chunk (a CASE on
+   * the instance id), not one per application, for batch approval.
+   */
+  async recordApprovals(
+    db: Q,
+    rows: readonly { instanceId: string; personId: string; membershipId: string }[],
+    state: string,
+    at: string,
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) {
+      const part = rows.slice(i, i + LOOKUP_CHUNK);
+      const pick = (value: (r: (typeof part)[number]) => string) =>
+        sql<string>`case instance_id ${sql.join(
+          part.map((r) => sql`when ${r.instanceId} then ${value(r)}`),
+          sql` `,
+        )} end`;
+      await db
+        .updateTable('join_application')
+        .set({
+          state,
+          pending: 0,
+          person_id: pick((r) => r.personId),
+          membership_id: pick((r) => r.membershipId),
+          updated_at: at,
+        })
+        .where(
+          'instance_id',
+          'in',
+          part.map((r) => r.instanceId),
+        )
+        .execute();
+    }
+  },
+
   /** The applications of these instances, in the order of the ids given. */
   async findByInstances(db: Q, instanceIds: readonly string[]): Promise<JoinApplicationTable[]> {
     const byInstance = new Map<string, JoinApplicationTable>();

@@ -130,13 +130,19 @@ export function createJoiningService(
       })),
     );
     const at = now.toISOString();
+    await repo.recordApprovals(
+      trx,
+      apps.map((app, i) => ({
+        instanceId: app.instance_id!,
+        personId: opened[i]!.person.id,
+        membershipId: opened[i]!.membership.id,
+      })),
+      // One step for the whole set: the engine groups a batch by target state.
+      es[0]!.to,
+      at,
+    );
     for (const [i, app] of apps.entries()) {
       const { person, membership } = opened[i]!;
-      await repo.updateApplication(trx, app.instance_id!, {
-        person_id: person.id,
-        membership_id: membership.id,
-        updated_at: at,
-      });
       if (!app.applicant_user_id) continue;
       const account = await repo.account(trx, app.applicant_user_id);
       let bound = account?.person_id === person.id;

@@ -41,7 +41,8 @@ export const JOIN_DOCUMENT_KINDS = {
 
 /**
  * What approval does in the step's unit of work, for one application or a batch chunk at once;
- * the service supplies it (members, cards). Answers the welcome of each, in order.
+ * the service supplies it (members, cards). It also moves each application to the approved
+ * state (one write per application rather than two). Answers the welcome of each, in order.
  */
 export type Approval = (es: readonly EffectContext<JoinData>[]) => Promise<Label[]>;
 
@@ -57,15 +58,10 @@ export function joinDefinition(approve: Approval): WorkflowDefinition<JoinData> 
       updated_at: e.now.toISOString(),
     });
   };
-  const approved: Effect<JoinData> = async (e) => {
-    await follow(e);
-    return { applicantMessage: (await approve([e]))[0]! };
-  };
+  const approved: Effect<JoinData> = async (e) => ({ applicantMessage: (await approve([e]))[0]! });
   // 一键审核: the memberships of a whole chunk are opened set-based.
-  const approvedMany: EffectMany<JoinData> = async (es) => {
-    for (const e of es) await follow(e);
-    return (await approve(es)).map((applicantMessage) => ({ applicantMessage }));
-  };
+  const approvedMany: EffectMany<JoinData> = async (es) =>
+    (await approve(es)).map((applicantMessage) => ({ applicantMessage }));
 
   // The proof of work depends on the employment type and the route, which a static list cannot say.
   const documents: Guard<JoinData> = async (i, g) => {
