@@ -1277,6 +1277,9 @@ const en: ConsoleMessages = {
     home: 'Back to the dashboard',
   },
   memberships: {
+    startTransfer: 'Start a transfer in by ID number',
+    transferStarted: 'Transfer started; handle it under “In”',
+    idNumber: 'ID number',
     title: 'Memberships',
     intro:
       'Transfers (the union joined decides; the union left sees them and may comment but cannot block), retention and withdrawal requests, and members without dues or activity for six months.',

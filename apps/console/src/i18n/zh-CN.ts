@@ -1252,6 +1252,9 @@ const zhCN = {
   },
   memberships: {
     title: '会籍管理',
+    startTransfer: '按身份证号发起转入',
+    transferStarted: '已发起转入，请在“转入”中办理',
+    idNumber: '身份证号',
     intro:
       '转会（转入工会审核，原工会可查看和留言但不能阻止）、保留会籍与退会申请、连续六个月未交会费且未参加活动的会员名单。',
     tabs: { in: '转入', out: '转出', requests: '保留会籍 / 退会', inactivity: '不活跃会员' },
