@@ -61,8 +61,7 @@ type RevealField = 'idNumber' | 'phone' | 'bankCard';
  * What opening a membership needs once the input is checked: the identity parsed from the ID
  * number, and the record's fields (absent ones keep what a rejoining person has on record).
  */
-export interface MembershipOpening {
-  orgId: string;
+export interface PersonInput {
   name: string;
   identity: Identity;
   phone?: string | null | undefined;
@@ -76,9 +75,59 @@ export interface MembershipOpening {
   newFormGroup?: string | null | undefined;
   workUnitId?: string | null | undefined;
   workUnitName?: string | null | undefined;
+}
+
+export interface MembershipOpening extends PersonInput {
+  orgId: string;
   joinDate: string;
   memberNumber?: string | null | undefined;
   cardNumber?: string | null | undefined;
+}
+
+/**
+ * The one place a real-name record row is built (registration, joining, the model-worker
+ * registry): the ID number and phone encrypted with their blind indexes, the name's pinyin
+ * initials; on record already, the row brought up to date, keeping what the input leaves out.
+ */
+export function buildPersonRow(
+  crypto: Pick<CoreDeps, 'cipher' | 'blind'>,
+  input: PersonInput,
+  existing: PersonTable | undefined,
+  now: string,
+): PersonTable {
+  const { cipher, blind } = crypto;
+  const C = PERSON_FIELD_CONTEXTS;
+  const { identity } = input;
+  const keep = <T>(given: T | null | undefined, old: T | null | undefined): T | null => given ?? old ?? null;
+  return {
+    id: existing?.id ?? newId(),
+    name: input.name,
+    name_initials: nameInitials(input.name),
+    id_number_cipher: existing?.id_number_cipher ?? cipher.encrypt(identity.idNumber, C.idNumber),
+    id_number_index: blind.index(identity.idNumber, C.idNumber),
+    gender: identity.gender,
+    birth_date: identity.birthDate,
+    // A rejoining person keeps what is on record unless the new input says otherwise.
+    ethnicity: keep(input.ethnicity, existing?.ethnicity),
+    political_status: keep(input.politicalStatus, existing?.political_status),
+    education: keep(input.education, existing?.education),
+    household_type: keep(input.householdType, existing?.household_type),
+    household_region: keep(input.householdRegion, existing?.household_region),
+    phone_cipher: input.phone ? cipher.encrypt(input.phone, C.phone) : (existing?.phone_cipher ?? null),
+    phone_index: input.phone ? blind.index(input.phone, C.phone) : (existing?.phone_index ?? null),
+    bank_card_cipher: input.bankCard
+      ? cipher.encrypt(input.bankCard, C.bankCard)
+      : (existing?.bank_card_cipher ?? null),
+    bank_card_index: input.bankCard ? blind.index(input.bankCard, C.bankCard) : (existing?.bank_card_index ?? null),
+    employment_type: input.employmentType,
+    new_form_group: input.newFormGroup ?? null,
+    work_unit_id: input.workUnitId ?? null,
+    work_unit_name: input.workUnitName ?? null,
+    // A verification holds for the name it checked.
+    real_name_verified: existing && existing.name === input.name ? existing.real_name_verified : 0,
+    created_at: existing?.created_at ?? now,
+    updated_at: now,
+  };
 }
 
 /** A person and membership under the names the API uses, for audit diffs. Sensitive fields carry their blind index. */
@@ -274,42 +323,6 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
     memberNumber: input.memberNumber ?? null,
   });
 
-  /** The person row an opening writes: new, or the one on record brought up to date. */
-  function personRow(input: MembershipOpening, keys: OpeningKeys, existing: PersonTable | undefined, now: string) {
-    const { identity } = input;
-    const keep = <T>(given: T | null | undefined, old: T | null | undefined): T | null => given ?? old ?? null;
-    const person: PersonTable = {
-      id: existing?.id ?? newId(),
-      name: input.name,
-      name_initials: nameInitials(input.name),
-      id_number_cipher: existing?.id_number_cipher ?? cipher.encrypt(identity.idNumber, C.idNumber),
-      id_number_index: keys.idIndex,
-      gender: identity.gender,
-      birth_date: identity.birthDate,
-      // A rejoining person keeps what is on record unless the new input says otherwise.
-      ethnicity: keep(input.ethnicity, existing?.ethnicity),
-      political_status: keep(input.politicalStatus, existing?.political_status),
-      education: keep(input.education, existing?.education),
-      household_type: keep(input.householdType, existing?.household_type),
-      household_region: keep(input.householdRegion, existing?.household_region),
-      phone_cipher: input.phone ? cipher.encrypt(input.phone, C.phone) : (existing?.phone_cipher ?? null),
-      phone_index: keys.phoneIndex ?? existing?.phone_index ?? null,
-      bank_card_cipher: input.bankCard
-        ? cipher.encrypt(input.bankCard, C.bankCard)
-        : (existing?.bank_card_cipher ?? null),
-      bank_card_index: input.bankCard ? blind.index(input.bankCard, C.bankCard) : (existing?.bank_card_index ?? null),
-      employment_type: input.employmentType,
-      new_form_group: input.newFormGroup ?? null,
-      work_unit_id: input.workUnitId ?? null,
-      work_unit_name: input.workUnitName ?? null,
-      // A verification holds for the name it checked.
-      real_name_verified: existing && existing.name === input.name ? existing.real_name_verified : 0,
-      created_at: existing?.created_at ?? now,
-      updated_at: now,
-    };
-    return person;
-  }
-
   function membershipRow(
     input: MembershipOpening,
     person: PersonTable,
@@ -359,7 +372,7 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
     checkUnionAcceptsMembers(at);
     const existing = await refuseTaken(s.trx, ctx, keys);
     const now = iso();
-    const person = personRow(input, keys, existing, now);
+    const person = buildPersonRow(deps, input, existing, now);
     if (existing) await repo.updatePerson(s.trx, person.id, person);
     else await repo.insertPerson(s.trx, person);
     const membership = membershipRow(input, person, at, keys.memberNumber ?? (await nextMemberNumber(s.trx)), now);
@@ -425,7 +438,7 @@ export function createMembersService(deps: CoreDeps, regions: RegionsService) {
     const rows = inputs.map((input, i) => {
       const before = existing.get(keys[i]!.idIndex);
       const at = unions.get(input.orgId)!;
-      const person = personRow(input, keys[i]!, before, now);
+      const person = buildPersonRow(deps, input, before, now);
       const membership = membershipRow(input, person, at, numbers[i]!, now);
       deltas.member(at.path, person, 'active', 1);
       return { opened: { person, membership, rejoined: before !== undefined }, before, at };

@@ -22,9 +22,9 @@ import { newId } from '../../core/ids.ts';
 import { qrPng, renderPdf } from '../../core/pdf.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import type { ModelWorkerTable, OrganizationTable, PersonTable } from '../../db/schema.ts';
-import { bankCardError, idNumberError, nameInitials, phoneTaken } from '../members/members.policy.ts';
+import { bankCardError, idNumberError, phoneTaken } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
+import { buildPersonRow, PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
 import {
   awardTaken,
@@ -186,34 +186,19 @@ export function createModelWorkersService(deps: CoreDeps) {
     }
     const phoneIndex = input.phone ? blind.index(input.phone, C.phone) : null;
     if (phoneIndex && (await membersRepository.findPersonByPhoneIndex(db, phoneIndex))) throw phoneTaken('body.phone');
-    const now = iso();
-    const fresh: PersonTable = {
-      id: newId(),
-      name: input.name,
-      name_initials: nameInitials(input.name),
-      id_number_cipher: cipher.encrypt(parsed.value, C.idNumber),
-      id_number_index: index,
-      gender: parsed.gender,
-      birth_date: parsed.birthDate,
-      ethnicity: null,
-      political_status: null,
-      education: null,
-      household_type: null,
-      household_region: null,
-      phone_cipher: input.phone ? cipher.encrypt(input.phone, C.phone) : null,
-      phone_index: phoneIndex,
-      bank_card_cipher: null,
-      bank_card_index: null,
-      // The real-name record needs an employment type; a person entered only for an honour
-      // (a farmer, a retiree) is not a member, and 'flexible' claims no employer.
-      employment_type: 'flexible',
-      new_form_group: null,
-      work_unit_id: null,
-      work_unit_name: null,
-      real_name_verified: 0,
-      created_at: now,
-      updated_at: now,
-    };
+    const fresh = buildPersonRow(
+      deps,
+      {
+        name: input.name,
+        identity: { idNumber: parsed.value, gender: parsed.gender, birthDate: parsed.birthDate },
+        phone: input.phone ?? null,
+        // The real-name record needs an employment type; a person entered only for an honour
+        // (a farmer, a retiree) is not a member, and 'flexible' claims no employer.
+        employmentType: 'flexible',
+      },
+      undefined,
+      iso(),
+    );
     return { person: fresh, fresh };
   }
 
