@@ -1278,6 +1278,8 @@ const en: ConsoleMessages = {
   },
   memberships: {
     startTransfer: 'Start a transfer in by ID number',
+    startTransferOut: 'Transfer out',
+    transferOutStarted: 'Transfer started; it waits for the union joined to accept it',
     transferStarted: 'Transfer started; handle it under “In”',
     idNumber: 'ID number',
     title: 'Memberships',

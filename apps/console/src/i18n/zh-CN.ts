@@ -1253,6 +1253,8 @@ const zhCN = {
   memberships: {
     title: '会籍管理',
     startTransfer: '按身份证号发起转入',
+    startTransferOut: '办理转出',
+    transferOutStarted: '已发起转出，等待转入工会接收',
     transferStarted: '已发起转入，请在“转入”中办理',
     idNumber: '身份证号',
     intro:
