@@ -11,7 +11,7 @@ import type { CoreDeps } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { createOutbound, type Outbound } from '../notify/inbox.ts';
 import type { QueuedSms } from '../notify/sms-queue.ts';
-import type { WriteScope } from '../unit-of-work.ts';
+import type { UnitOfWork, WriteScope } from '../unit-of-work.ts';
 import { addDays, calendarWindowDays, dueAfterWorkingDays, type WorkingCalendar } from './deadlines.ts';
 import {
   type EffectContext,
@@ -1110,3 +1110,13 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
 }
 
 export type WorkflowEngine = ReturnType<typeof createWorkflowEngine>;
+
+/**
+ * The engine over a unit of work already open (a module's own transaction, e.g. a payment plan
+ * that schedules each award's step, or a list import that files applications): its starts and
+ * steps join that transaction, and the SMS they queue leave with its commit.
+ */
+export function workflowEngineIn(deps: CoreDeps, registry: WorkflowRegistry, s: WriteScope): WorkflowEngine {
+  const inScope: UnitOfWork = (_ctx, work) => work(s);
+  return createWorkflowEngine({ ...deps, db: s.trx as Kysely<DB>, write: inScope }, registry);
+}

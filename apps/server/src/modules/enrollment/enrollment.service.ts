@@ -26,8 +26,8 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { JobContext, JobView } from '../../core/jobs/jobs.ts';
 import { qrPng, renderPdf } from '../../core/pdf.ts';
-import type { UnitOfWork, WriteScope } from '../../core/unit-of-work.ts';
-import { createWorkflowEngine, type WorkflowEngine } from '../../core/workflow/engine.ts';
+import type { WriteScope } from '../../core/unit-of-work.ts';
+import { type WorkflowEngine, workflowEngineIn } from '../../core/workflow/engine.ts';
 import { isUniqueViolation, lockShared } from '../../db/dialect.ts';
 import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import type {
@@ -188,11 +188,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
   const idIndex = (idNumber: string) => blind.index(idNumber, C.idNumber);
   const phoneIndex = (phone: string) => blind.index(phone, C.phone);
 
-  /** The engine over a unit of work already open: its starts join that transaction. */
-  function engineIn(s: WriteScope): WorkflowEngine {
-    const inScope: UnitOfWork = (_ctx, work) => work(s);
-    return createWorkflowEngine({ ...deps, db: s.trx as Kysely<DB>, write: inScope }, engine.registry);
-  }
+  const engineIn = (s: WriteScope) => workflowEngineIn(deps, engine.registry, s);
 
   /**
    * File join applications at `union` inside the caller's unit of work, as the joining module

@@ -12,12 +12,12 @@ import { AppError, fieldError } from '../../core/app-error.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
-import type { UnitOfWork, WriteScope } from '../../core/unit-of-work.ts';
+import type { WriteScope } from '../../core/unit-of-work.ts';
 import { type Effect, transitionsFrom } from '../../core/workflow/definition.ts';
-import { createWorkflowEngine, type WorkflowEngine } from '../../core/workflow/engine.ts';
+import { type WorkflowEngine, workflowEngineIn } from '../../core/workflow/engine.ts';
 import { isUniqueViolation, lockShared } from '../../db/dialect.ts';
 import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
-import type { DB, FoundingApplicationTable } from '../../db/schema.ts';
+import type { FoundingApplicationTable } from '../../db/schema.ts';
 import type { OrgsService } from '../orgs/orgs.service.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
 import { creditCodeProblem } from '../work-units/work-units.policy.ts';
@@ -57,14 +57,7 @@ export function createFoundingService(
   const { db, write, cipher, dialect } = deps;
   const iso = () => deps.now().toISOString();
 
-  /**
-   * The engine over a unit of work already open: a step joins the transaction that writes the
-   * step's data, so both commit or neither. The engine's own `write` always opens a new one.
-   */
-  function engineIn(s: WriteScope): WorkflowEngine {
-    const inScope: UnitOfWork = (_ctx, work) => work(s);
-    return createWorkflowEngine({ ...deps, db: s.trx as Kysely<DB>, write: inScope }, engine.registry);
-  }
+  const engineIn = (s: WriteScope) => workflowEngineIn(deps, engine.registry, s);
 
   /** The workplace has a union already: named only to an actor who could read that union anyway. */
   function unitHasUnion(

@@ -16,8 +16,8 @@ import { AppError, fieldError } from '../../core/app-error.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
-import type { UnitOfWork, WriteScope } from '../../core/unit-of-work.ts';
-import { createWorkflowEngine, type WorkflowEngine } from '../../core/workflow/engine.ts';
+import type { WriteScope } from '../../core/unit-of-work.ts';
+import { type WorkflowEngine, workflowEngineIn } from '../../core/workflow/engine.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import type { DB, JoinApplicationTable, WorkUnitTable } from '../../db/schema.ts';
 import type { CardsService } from '../cards/cards.service.ts';
@@ -181,11 +181,7 @@ export function createJoiningService(
 
   engine.registry.register(joinDefinition(approve));
 
-  /** The engine over a unit of work already open: its start or step joins that transaction. */
-  function engineIn(s: WriteScope): WorkflowEngine {
-    const inScope: UnitOfWork = (_ctx, work) => work(s);
-    return createWorkflowEngine({ ...deps, db: s.trx as Q, write: inScope }, engine.registry);
-  }
+  const engineIn = (s: WriteScope) => workflowEngineIn(deps, engine.registry, s);
 
   /** A region code of the form, and the codes it lies in: the county, then its city. */
   function workRegion(code: string, field: string): WorkRegion {

@@ -18,10 +18,9 @@ import { maskName } from '../../core/crypto/mask.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import { createOutbound, type Outbound } from '../../core/notify/inbox.ts';
-import type { SmsSender } from '../../core/notify/sms.ts';
-import type { UnitOfWork, WriteScope } from '../../core/unit-of-work.ts';
+import type { WriteScope } from '../../core/unit-of-work.ts';
 import type { EffectContext } from '../../core/workflow/definition.ts';
-import { createWorkflowEngine, type WorkflowEngine } from '../../core/workflow/engine.ts';
+import { type WorkflowEngine, workflowEngineIn } from '../../core/workflow/engine.ts';
 import { lockShared } from '../../db/dialect.ts';
 import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import type {
@@ -90,31 +89,14 @@ export function createMembershipsService(deps: CoreDeps, engine: WorkflowEngine)
 
   /**
    * One unit of work with the engine inside it: the tree lock is taken first (so the order is
-   * always tree → instance → membership, as restructuring and the counters expect), the
-   * engine's step and the module's rows commit together, and the SMS the engine would send are
-   * held until after the commit.
+   * always tree → instance → membership, as restructuring and the counters expect), and the
+   * engine's step and the module's rows commit together (the SMS it queues leave after that).
    */
   async function inUnit<T>(ctx: RequestContext, work: (s: WriteScope, eng: WorkflowEngine) => Promise<T>): Promise<T> {
-    const held: Parameters<SmsSender['send']>[0][] = [];
-    const holding: SmsSender = {
-      send: async (m) => {
-        held.push(m);
-      },
-    };
-    const result = await write(ctx, async (s) => {
+    return write(ctx, async (s) => {
       await lockShared(s.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
-      const passthrough: UnitOfWork = (_ctx, w) => w(s);
-      const eng = createWorkflowEngine({ ...deps, db: s.trx as Q, write: passthrough, sms: holding }, engine.registry);
-      return work(s, eng);
+      return work(s, workflowEngineIn(deps, engine.registry, s));
     });
-    for (const m of held) {
-      try {
-        await deps.sms.send(m);
-      } catch {
-        // A committed step stays committed: a failing gateway loses the text, as the inbox does.
-      }
-    }
-    return result;
   }
 
   function changeRow(

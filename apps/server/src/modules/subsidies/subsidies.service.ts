@@ -9,8 +9,8 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { Ledger } from '../../core/ledger/ledger.ts';
 import { PERSON_PHONE_CONTEXT, type Payouts } from '../../core/ledger/payouts.ts';
-import type { UnitOfWork, WriteScope } from '../../core/unit-of-work.ts';
-import { createWorkflowEngine, type WorkflowEngine } from '../../core/workflow/engine.ts';
+import type { WriteScope } from '../../core/unit-of-work.ts';
+import { type WorkflowEngine, workflowEngineIn } from '../../core/workflow/engine.ts';
 import type {
   DB,
   OrganizationTable,
@@ -64,15 +64,7 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
   const { db, write } = deps;
   const iso = () => deps.now().toISOString();
 
-  /**
-   * The engine over a unit of work already open (the plan's chunk, the reconciliation): its
-   * steps join that transaction, so the award, the money and the step commit or roll back
-   * together. The engine's own `write` always opens a new one.
-   */
-  function engineIn(s: WriteScope): WorkflowEngine {
-    const inScope: UnitOfWork = (_ctx, work) => work(s);
-    return createWorkflowEngine({ ...deps, db: s.trx as Kysely<DB>, write: inScope }, engine.registry);
-  }
+  const engineIn = (s: WriteScope) => workflowEngineIn(deps, engine.registry, s);
 
   /**
    * Versions for a kind where a union stands: the nearest federation (the union or an ancestor)
