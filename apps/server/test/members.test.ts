@@ -3,6 +3,7 @@ import {
   idNumberCheckChar,
   luhnCheckDigit,
   memberRoutes,
+  orgRoutes,
   PERMISSION_CODES,
   type RouteContract,
   upgradeIdNumber15,
@@ -634,6 +635,56 @@ describe(`${memberRoutes.list.id} (GET /api/members)`, () => {
 
 // ---- One member ----
 
+describe('member search keyed by city and county (migration 0020)', () => {
+  it('a city or county cadre finds exactly the members below it, in name order, and follows a move', async () => {
+    const home = await makeTree(app);
+    const other = await makeTree(app);
+    const cityUnion = await makeOrg(app, { parent: home.city, type: 'grassroots' });
+    const township = await makeOrg(app, { parent: home.county, name: unique('街道总工会') });
+    const deep = await makeOrg(app, { parent: township, type: 'grassroots' });
+    const siblingUnion = await makeOrg(app, { parent: home.sibling, type: 'grassroots' });
+    const elsewhere = await makeOrg(app, { parent: other.county, type: 'grassroots' });
+    const atCity = await makeMember(app, { org: cityUnion, name: '欧阳城' });
+    const atDeep = await makeMember(app, { org: deep, name: '欧阳深' });
+    const atHome = await makeMember(app, { org: home.grassroots, name: '欧阳家' });
+    const atSibling = await makeMember(app, { org: siblingUnion, name: '欧阳邻' });
+    await makeMember(app, { org: elsewhere, name: '欧阳外' });
+    await recount();
+    const cityCadre = await signIn(app, await makeUser(app, { org: home.city, roles: ['federation_cadre'] }));
+    const countyCadre = await signIn(app, await makeUser(app, { org: home.county, roles: ['federation_cadre'] }));
+    const siblingCadre = await signIn(app, await makeUser(app, { org: home.sibling, roles: ['federation_cadre'] }));
+    const search = async (a: Agent, q: string) => {
+      const page = (await call(a, memberRoutes.list, { query: { q, pageSize: '50' } })).json<Page>();
+      return { total: page.total, ids: page.items.map((r) => r.id) };
+    };
+    // A name search lists by name (城 U+57CE, 家 U+5BB6, 深 U+6DF1, 邻 U+90BB), an initials
+    // search by initials (oyc, oyj, oyl, oys).
+    const byName = (...ms: { person: { id: string; name: string } }[]) =>
+      [...ms].sort((x, y) => (x.person.name < y.person.name ? -1 : 1)).map((m) => m.person.id);
+    const ids = (...ms: { person: { id: string } }[]) => ms.map((m) => m.person.id);
+    expect(await search(cityCadre, '欧阳')).toEqual({ total: 4, ids: byName(atCity, atDeep, atHome, atSibling) });
+    expect(await search(cityCadre, 'oy')).toEqual({ total: 4, ids: ids(atCity, atHome, atSibling, atDeep) });
+    expect(await search(countyCadre, '欧阳')).toEqual({ total: 2, ids: byName(atDeep, atHome) });
+    expect(await search(countyCadre, 'oy')).toEqual({ total: 2, ids: ids(atHome, atDeep) });
+    for (const q of ['欧阳', 'oy']) {
+      expect(await search(siblingCadre, q), q).toEqual({ total: 1, ids: [atSibling.person.id] });
+    }
+    expect(await search(countyCadre, '欧阳深')).toEqual({ total: 1, ids: [atDeep.person.id] });
+    expect(await search(countyCadre, '欧阳邻')).toEqual({ total: 0, ids: [] });
+
+    // A move rewrites the paths, and the search follows them with no code of its own.
+    const moved = await call(cityCadre, orgRoutes.move, {
+      params: { id: township.id },
+      body: { newParentId: home.sibling.id },
+    });
+    expect(moved.status).toBe(200);
+    await recount();
+    expect(await search(countyCadre, '欧阳')).toEqual({ total: 1, ids: [atHome.person.id] });
+    expect(await search(siblingCadre, '欧阳')).toEqual({ total: 2, ids: byName(atDeep, atSibling) });
+    expect((await search(cityCadre, 'oy')).total).toBe(4);
+  });
+});
+
 describe(`${memberRoutes.get.id} (GET /api/members/:id)`, () => {
   it('requires authentication', () => expectUnauthenticated(memberRoutes.get, { id: 'x' }));
   it('requires permission', () => expectForbidden(memberRoutes.get, { id: 'x' }));
@@ -1116,6 +1167,16 @@ describe('members repository (bulk registration)', () => {
       expect(page, q).toMatchObject({ total: 10_000, totalCapped: true });
       expect(page.items).toHaveLength(20);
     }
+    // The county's own range of the term (migration 0020) is capped the same way, in name order.
+    const county = (await call(cadreA, memberRoutes.list, { query: { q: '批量' } })).json<Page>();
+    expect(county).toMatchObject({ total: 10_000, totalCapped: true });
+    const listed = county.items.map((r) => r.id);
+    const stored = await app.core.db.selectFrom('person').select(['id', 'name']).where('id', 'in', listed).execute();
+    const nameOf = new Map(stored.map((p) => [p.id, p.name]));
+    const names = listed.map((id) => nameOf.get(id)!);
+    expect(names.every((n) => n.startsWith('批量'))).toBe(true);
+    expect(county.items).toHaveLength(20);
+    expect(names).toEqual([...names].sort());
     // A filter on the person (the joined path) is capped the same way.
     expect(await search({ q: '批量', employmentType: 'migrant' })).toMatchObject({ total: 10_000, totalCapped: true });
     expect(await search({ q: '批量', gender: 'female' })).toMatchObject({ total: 0, totalCapped: false });

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { inScope, inScopeUnindexed, type Scope } from '../../core/access/scope.ts';
+import { ancestorKeyOf, inScope, inScopeByAncestor, inScopeUnindexed, type Scope } from '../../core/access/scope.ts';
 import type { DialectName } from '../../db/dialect.ts';
 import type { DB, MembershipTable, PersonTable } from '../../db/schema.ts';
 import { readCounters, STAT_KEYS } from '../stats/stats.counters.ts';
@@ -112,14 +112,28 @@ const filtersPersons = (filter: MemberListFilter) =>
   Boolean(filter.employmentType || filter.gender || (filter.search && 'equals' in filter.search));
 
 /**
- * Open memberships in `scope`, narrowed by the filter's membership columns: status and a
- * name or initials prefix, which the open-membership search indexes (migration 0008) hold
- * beside the path and status, so this query never leaves those indexes.
+ * How a query states the scope, which decides the index it reads: `range`, a path range
+ * (the path indexes); `unindexed`, a prefix test no index serves (to walk another index in
+ * order); or the scope root's id at its depth, the leading column of the ancestor-keyed
+ * search indexes (migration 0020).
  */
-function openMembershipsIn(db: Q, scope: Scope, filter: MemberListFilter, unindexed = false) {
+type ScopeForm = 'range' | 'unindexed' | { depth: number; id: string };
+
+/**
+ * Open memberships in `scope`, narrowed by the filter's membership columns: status and a
+ * name or initials prefix, which the open-membership search indexes (migrations 0008, 0020)
+ * hold beside the scope and status, so this query never leaves those indexes.
+ */
+function openMembershipsIn(db: Q, scope: Scope, filter: MemberListFilter, form: ScopeForm = 'range') {
   let q = db
     .selectFrom('membership')
-    .where((eb) => (unindexed ? inScopeUnindexed : inScope)(eb, 'membership.org_path', scope))
+    .where((eb) =>
+      form === 'range'
+        ? inScope(eb, 'membership.org_path', scope)
+        : form === 'unindexed'
+          ? inScopeUnindexed(eb, 'membership.org_path', scope)
+          : inScopeByAncestor(eb, 'membership.org_path', form),
+    )
     .where('membership.ended_on', 'is', null);
   if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);
   const s = filter.search;
@@ -132,8 +146,8 @@ function openMembershipsIn(db: Q, scope: Scope, filter: MemberListFilter, uninde
  * Open memberships in `scope` joined to their persons, narrowed by the member-list filter:
  * the one definition the list, its count and the member export share.
  */
-export function openMembersIn(db: Q, scope: Scope, filter: MemberListFilter, unindexed = false) {
-  let q = openMembershipsIn(db, scope, filter, unindexed).innerJoin('person', 'person.id', 'membership.person_id');
+export function openMembersIn(db: Q, scope: Scope, filter: MemberListFilter, form: ScopeForm = 'range') {
+  let q = openMembershipsIn(db, scope, filter, form).innerJoin('person', 'person.id', 'membership.person_id');
   if (filter.employmentType) q = q.where('person.employment_type', '=', filter.employmentType);
   if (filter.gender) q = q.where('person.gender', '=', filter.gender as PersonTable['gender']);
   const s = filter.search;
@@ -305,10 +319,12 @@ export const membersRepository = {
   /**
    * Members with an open membership in `scope`, filtered and paged, by pinyin initials then
    * name (a name search: by name). The subtree counters say how many members the scope holds,
-   * and so which index to read: a small scope is read whole and sorted; a large one walks the
-   * index of the list's order (migration 0008) and checks the scope per entry. A name or
-   * initials search is counted up to SEARCH_COUNT_CAP; a list filtered by status alone takes
-   * its total from the counters; any other list is counted exactly.
+   * and so which index to read: a city or county searched by name or initials reads the
+   * term's range within its own id (migration 0020); any other small scope is read whole and
+   * sorted; a large one walks the index of the list's order (migration 0008) and
+   * checks the scope per entry. A name or initials search is counted up to SEARCH_COUNT_CAP
+   * inside the index it read; a list filtered by status alone takes its total from the
+   * counters; any other list is counted exactly.
    */
   async list(
     db: Q,
@@ -322,11 +338,14 @@ export const membersRepository = {
     const counted = await countedMembers(db, scope, filter.status);
     // An exact match (ID number, phone) finds one person through its blind index: no walk.
     const walk = counted > LARGE_SCOPE && !(s && 'equals' in s);
-    // PostgreSQL's planner estimates a path range from its statistics and keeps the path as a
-    // condition inside the walked index; SQLite's cannot tell a county's 100,000 rows from a
-    // union's 100 by the range, so there the scope is written as a test no index serves.
-    const unindexed = walk && dialect === 'sqlite';
-    let q = openMembersIn(db, scope, filter, unindexed)
+    // A city or county searched by a term reads its own range of the term (migration 0020),
+    // whatever its size, instead of walking the province's. Elsewhere a large scope walks: PostgreSQL's
+    // planner estimates a path range from its statistics and keeps the path as a condition
+    // inside the walked index; SQLite's cannot tell a county's 100,000 rows from a union's 100
+    // by the range, so there the scope is written as a test no index serves.
+    const key = prefixOn ? ancestorKeyOf(scope) : null;
+    const form: ScopeForm = key ?? (walk && dialect === 'sqlite' ? 'unindexed' : 'range');
+    let q = openMembersIn(db, scope, filter, form)
       .innerJoin('organization', 'organization.id', 'membership.org_id')
       .select(listColumns);
     // Each order is the leading columns of an index (the copies on memberships are the
@@ -339,9 +358,10 @@ export const membersRepository = {
     const rows = await q.limit(page.limit).offset(page.offset).execute();
 
     if (prefixOn) {
+      // The person id, which the search indexes hold: the count never reads a table row.
       const hits = filtersPersons(filter)
-        ? openMembersIn(db, scope, filter, unindexed).select('membership.id')
-        : openMembershipsIn(db, scope, filter, unindexed).select('membership.id');
+        ? openMembersIn(db, scope, filter, form).select('membership.person_id')
+        : openMembershipsIn(db, scope, filter, form).select('membership.person_id');
       const count = await db
         .selectFrom(hits.limit(SEARCH_COUNT_CAP + 1).as('hit'))
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
