@@ -2,11 +2,11 @@
  * Member search benchmark at scale. Uses the benchmark federation of seed-5m.ts (5 million
  * members, built on first use and kept) and measures what GET /api/members?q=… answers,
  * MembersService.list with the first page and its total, within a county cadre's scope
- * (雁塔区) and the province's, by ID number (blind index), phone (blind index), name prefix
+ * (雁塔区), a city cadre's (西安市) and the province's, by ID number (blind index), phone (blind index), name prefix
  * (the surname and first given character), pinyin initials, and the surname alone (the
  * shortest, commonest term: its count is the one that stops at 10,000). Beside each, the
  * ceiling: a bare lookup of the same term on its index, without scope, join, order or count. Terms are
- * real members of the county, so both scopes find them. SQLite by default (BENCH_DB_FILE);
+ * real members of the county, so every scope finds them. SQLite by default (BENCH_DB_FILE);
  * DATABASE_URL=postgres://… for PostgreSQL. Goal (issue #4): p95 ≤ 20 ms at 5 million members.
  */
 import { BENCH_FEDERATION } from '../apps/server/src/cli/demo/federation.ts';
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       .orderBy('depth')
       .executeTakeFirstOrThrow();
   const province = await federation('610000');
+  const city = await federation('610100');
   const county = await federation('610113');
 
   // Members of the county, spread over it: every 97th open membership, up to SAMPLES.
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     );
     for (const [scopeName, org] of [
       ['county cadre', county],
+      ['city cadre', city],
       ['province', province],
     ] as const) {
       const ctx = readerAt(org);

@@ -133,6 +133,30 @@ export interface MembershipTable {
   updated_at: string;
 }
 
+/**
+ * Every column of `membership` a row is written with. The table also has the generated
+ * columns `city_key` and `county_key` (migration 0020), which no INSERT may name: a row read
+ * to be written again (a merge reopening memberships) selects these columns, not `*`.
+ */
+export const MEMBERSHIP_COLUMNS = [
+  'id',
+  'person_id',
+  'id_number_index',
+  'org_id',
+  'org_path',
+  'province_root',
+  'name',
+  'name_initials',
+  'status',
+  'started_on',
+  'ended_on',
+  'end_reason',
+  'member_number',
+  'card_number',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof MembershipTable)[];
+
 /** The last member number drawn in a year (migration 0004). */
 export interface MemberNumberSequenceTable {
   year: number;

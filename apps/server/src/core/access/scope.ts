@@ -79,10 +79,11 @@ export function inScopeUnindexed<DB, TB extends keyof DB>(
  * Depths whose subtrees the member search keys by the ancestor's id (decision 0010,
  * migration 0020): cities (1) and counties (2). A path is `/id/id/…/` with UUIDs of 36
  * characters, so the ancestor at depth d of any path below it sits at a fixed place,
- * `substr(path, 2 + 37 × d, 36)`, and an index on that expression holds one county's or
- * city's members as one contiguous range per search term.
+ * `substr(path, 2 + 37 × d, 36)`; a table searched this way holds it as the generated
+ * column `city_key` or `county_key`, and an index leading with that column holds one city's
+ * or county's rows as one contiguous range per search term.
  */
-export const ANCESTOR_KEY_DEPTHS = [1, 2] as const;
+export const ANCESTOR_KEY_COLUMNS = { 1: 'city_key', 2: 'county_key' } as const;
 const ID_LENGTH = 36;
 
 /** Where in a path the ancestor at `depth` sits: `substr(path, start, 36)`. */
@@ -90,32 +91,36 @@ export function ancestorKeyStart(depth: number): number {
   return 2 + (ID_LENGTH + 1) * depth;
 }
 
+export interface AncestorKey {
+  depth: keyof typeof ANCESTOR_KEY_COLUMNS;
+  id: string;
+}
+
 /**
  * A scope that is one subtree rooted at a keyed depth, as that root's depth and id; else
  * null. Every id on the root's path must be a 36-character id, or the fixed place would not
  * hold the root's id for every path below it.
  */
-export function ancestorKeyOf(scope: Scope): { depth: number; id: string } | null {
+export function ancestorKeyOf(scope: Scope): AncestorKey | null {
   if (scope.paths.length !== 1) return null;
   const ids = scope.paths[0]!.split('/').slice(1, -1);
   const depth = ids.length - 1;
-  if (!(ANCESTOR_KEY_DEPTHS as readonly number[]).includes(depth)) return null;
+  if (depth !== 1 && depth !== 2) return null;
   if (ids.some((id) => id.length !== ID_LENGTH)) return null;
   return { depth, id: ids[depth]! };
 }
 
 /**
- * The same condition as `inScope` for a scope `ancestorKeyOf` keys: "the column's path has
- * the scope root's id at the root's depth", written exactly as the ancestor-keyed indexes
- * are (literal offsets), so either engine reads it as that index's leading column. Ids are
- * unique and hold no '/', so only paths through the root match.
+ * The same condition as `inScope` for a scope `ancestorKeyOf` keys: "the row's ancestor at
+ * the root's depth is the root", on the table's generated key column. Ids are unique and hold
+ * no '/', so only paths through the root have its id at that place.
  */
 export function inScopeByAncestor<DB, TB extends keyof DB>(
   _eb: ExpressionBuilder<DB, TB>,
-  column: string,
-  key: { depth: number; id: string },
+  table: string,
+  key: AncestorKey,
 ): Expression<SqlBool> {
-  return sql<SqlBool>`substr(${sql.ref(column)}, ${sql.lit(ancestorKeyStart(key.depth))}, ${sql.lit(ID_LENGTH)}) = ${key.id}`;
+  return sql<SqlBool>`${sql.ref(`${table}.${ANCESTOR_KEY_COLUMNS[key.depth]}`)} = ${key.id}`;
 }
 
 function anyPath<DB, TB extends keyof DB>(

@@ -1,7 +1,14 @@
 import { type Kysely, sql } from 'kysely';
-import { ancestorKeyOf, inScope, inScopeByAncestor, inScopeUnindexed, type Scope } from '../../core/access/scope.ts';
+import {
+  type AncestorKey,
+  ancestorKeyOf,
+  inScope,
+  inScopeByAncestor,
+  inScopeUnindexed,
+  type Scope,
+} from '../../core/access/scope.ts';
 import type { DialectName } from '../../db/dialect.ts';
-import type { DB, MembershipTable, PersonTable } from '../../db/schema.ts';
+import { type DB, MEMBERSHIP_COLUMNS, type MembershipTable, type PersonTable } from '../../db/schema.ts';
 import { readCounters, STAT_KEYS } from '../stats/stats.counters.ts';
 
 type Q = Kysely<DB>;
@@ -93,11 +100,15 @@ const listColumns = [
 ] as const;
 
 function membershipsWithOrg(db: Q) {
-  return db
-    .selectFrom('membership')
-    .innerJoin('organization', 'organization.id', 'membership.org_id')
-    .selectAll('membership')
-    .select('organization.name as org_name');
+  return (
+    db
+      .selectFrom('membership')
+      .innerJoin('organization', 'organization.id', 'membership.org_id')
+      // Named columns, not `membership.*`: the generated search keys (migration 0020) must not
+      // ride along into a row a caller may write again.
+      .select(MEMBERSHIP_COLUMNS.map((c) => `membership.${c}` as const))
+      .select('organization.name as org_name')
+  );
 }
 
 function listBase(db: Q) {
@@ -117,7 +128,7 @@ const filtersPersons = (filter: MemberListFilter) =>
  * order); or the scope root's id at its depth, the leading column of the ancestor-keyed
  * search indexes (migration 0020).
  */
-type ScopeForm = 'range' | 'unindexed' | { depth: number; id: string };
+type ScopeForm = 'range' | 'unindexed' | AncestorKey;
 
 /**
  * Open memberships in `scope`, narrowed by the filter's membership columns: status and a
@@ -132,7 +143,7 @@ function openMembershipsIn(db: Q, scope: Scope, filter: MemberListFilter, form: 
         ? inScope(eb, 'membership.org_path', scope)
         : form === 'unindexed'
           ? inScopeUnindexed(eb, 'membership.org_path', scope)
-          : inScopeByAncestor(eb, 'membership.org_path', form),
+          : inScopeByAncestor(eb, 'membership', form),
     )
     .where('membership.ended_on', 'is', null);
   if (filter.status !== 'open') q = q.where('membership.status', '=', filter.status);

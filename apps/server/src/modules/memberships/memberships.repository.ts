@@ -1,16 +1,17 @@
 import { type Kysely, sql } from 'kysely';
 import { inScope, type Scope } from '../../core/access/scope.ts';
 import type { DialectName } from '../../db/dialect.ts';
-import type {
-  DB,
-  InactivityProposalTable,
-  MembershipActivityTable,
-  MembershipChangeTable,
-  MembershipTable,
-  MembershipTransferTable,
-  OrganizationTable,
-  PersonTable,
-  WorkflowInstanceTable,
+import {
+  type DB,
+  type InactivityProposalTable,
+  MEMBERSHIP_COLUMNS,
+  type MembershipActivityTable,
+  type MembershipChangeTable,
+  type MembershipTable,
+  type MembershipTransferTable,
+  type OrganizationTable,
+  type PersonTable,
+  type WorkflowInstanceTable,
 } from '../../db/schema.ts';
 
 type Q = Kysely<DB>;
@@ -152,7 +153,7 @@ export const membershipsRepository = {
    * take their turns, so two of them cannot both see it open.
    */
   async lockMembership(db: Q, dialect: DialectName, id: string): Promise<MembershipTable | undefined> {
-    let q = db.selectFrom('membership').selectAll().where('id', '=', id);
+    let q = db.selectFrom('membership').select(MEMBERSHIP_COLUMNS).where('id', '=', id);
     if (dialect === 'postgres') q = q.forUpdate();
     return q.executeTakeFirst();
   },
@@ -161,7 +162,7 @@ export const membershipsRepository = {
     const out: MembershipTable[] = [];
     // Sorted, so two batches over the same memberships lock them in one order.
     for (const part of chunks([...new Set(ids)].sort())) {
-      let q = db.selectFrom('membership').selectAll().where('id', 'in', part).orderBy('id');
+      let q = db.selectFrom('membership').select(MEMBERSHIP_COLUMNS).where('id', 'in', part).orderBy('id');
       if (dialect === 'postgres') q = q.forUpdate();
       out.push(...(await q.execute()));
     }
@@ -172,7 +173,7 @@ export const membershipsRepository = {
     return db
       .selectFrom('membership')
       .innerJoin('organization', 'organization.id', 'membership.org_id')
-      .selectAll('membership')
+      .select(MEMBERSHIP_COLUMNS.map((c) => `membership.${c}` as const))
       .select('organization.name as org_name')
       .where('membership.person_id', '=', personId)
       .orderBy('membership.started_on', 'desc')

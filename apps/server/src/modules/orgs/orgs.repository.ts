@@ -2,7 +2,13 @@ import { type Kysely, sql } from 'kysely';
 import { inScope, type Scope } from '../../core/access/scope.ts';
 import { type DialectName, pathInSubtree, rebasedPath } from '../../db/dialect.ts';
 import { ORG_SCOPED_TABLES } from '../../db/org-scoped.ts';
-import type { DB, MembershipTable, OrganizationTable, WorkUnitTable } from '../../db/schema.ts';
+import {
+  type DB,
+  MEMBERSHIP_COLUMNS,
+  type MembershipTable,
+  type OrganizationTable,
+  type WorkUnitTable,
+} from '../../db/schema.ts';
 
 type Q = Kysely<DB>;
 
@@ -113,7 +119,7 @@ export const orgsRepository = {
   async findOpenMembershipsAt(db: Q, orgId: string): Promise<MembershipTable[]> {
     return db
       .selectFrom('membership')
-      .selectAll()
+      .select(MEMBERSHIP_COLUMNS)
       .where('org_id', '=', orgId)
       .where('ended_on', 'is', null)
       .orderBy('id')
