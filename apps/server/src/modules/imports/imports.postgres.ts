@@ -93,9 +93,9 @@ export const importsPostgres = {
    * `COPY table (columns) FROM STDIN` on the transaction's own connection: the rows are
    * parsed as plain text lines instead of as one array literal per column, and no statement
    * is planned (against `insert … select from unnest(…)` in alternating 5,000-row chunks:
-   * person 81 against 107 µs a row, membership 78 against 94). The unique indexes, foreign keys and the transaction hold as for an INSERT.
-   * Returns false, having written nothing, when the connection cannot be reached (a pooling
-   * proxy): the caller then inserts.
+   * person 81 against 107 µs a row, membership 78 against 94). The unique indexes, foreign
+   * keys and the transaction hold as for an INSERT. Returns false, having written nothing,
+   * when the connection cannot be reached (a pooling proxy): the caller then inserts.
    */
   async copyRows<T extends object>(
     q: Q,
