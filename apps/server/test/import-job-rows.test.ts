@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROSTER_FIELDS } from '@zhgh/contracts';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Actor, SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { createInProcessJobQueue, type JobQueue } from '../src/core/jobs/jobs.ts';
+import { pgClientOf } from '../src/db/dialect.ts';
 import type { OrganizationTable } from '../src/db/schema.ts';
 import { makeOrg, makeTree } from './factories.ts';
 import { createTestApp } from './harness.ts';
@@ -168,6 +170,69 @@ describe('member.import', () => {
       .where('org_id', '=', union.id)
       .executeTakeFirstOrThrow();
     expect(Number(members.n)).toBe(11);
+  });
+
+  it('stores backslashes, tabs, line breaks and quotes as read, in rows and in problems', async () => {
+    const union = await newUnion();
+    const odd = 'A\\B\tC\r\nD "E" \\N';
+    const rows = matrix(9200, 2, (r, i) => {
+      r.workUnitName = odd;
+      if (i === 9201) r.phone = '1380000';
+    });
+    const id = await enqueue(union, 'roster.csv', csvBytes(rows), 2);
+    await jobs.drain();
+    expect((await jobs.get(id))!.result).toMatchObject({ created: 1, rowsWithProblems: 1 });
+    const person = await t.database.db
+      .selectFrom('person')
+      .innerJoin('membership', 'membership.person_id', 'person.id')
+      .select(['person.work_unit_name', 'person.work_unit_id'])
+      .where('membership.org_id', '=', union.id)
+      .executeTakeFirstOrThrow();
+    // The text `\N` stays text; an absent value is null.
+    expect(person).toEqual({ work_unit_name: odd, work_unit_id: null });
+    const problem = await t.database.db
+      .selectFrom('import_problem')
+      .select('cells')
+      .where('job_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(problem.cells)).toEqual(rows[2]);
+    if (t.database.dialect === 'postgres') {
+      // The bulk rows went through COPY on the transaction's own connection, not the fallback.
+      const client = await t.database.db.transaction().execute((trx) => pgClientOf(trx as unknown as Kysely<unknown>));
+      expect(client).not.toBeNull();
+    }
+  });
+
+  it('leaves nothing of a chunk a unique index refuses, and the connection serves on', async () => {
+    const union = await newUnion();
+    const { sql } = await import('kysely');
+    const db = t.database.db;
+    // A stand-in for the race the duplicate lookups cannot see: the index has the last word.
+    await sql
+      .raw(`create unique index zz_once on person (work_unit_name) where work_unit_name = 'zz-once'`)
+      .execute(db);
+    try {
+      const rows = matrix(9300, CHUNK + 2, (r, i) => {
+        if (i >= 9300 + CHUNK) r.workUnitName = 'zz-once';
+      });
+      const id = await enqueue(union, 'roster.csv', csvBytes(rows), CHUNK + 2);
+      await jobs.drain();
+      expect((await jobs.get(id))!).toMatchObject({ status: 'failed', progressDone: CHUNK });
+      const members = await db
+        .selectFrom('membership')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('org_id', '=', union.id)
+        .executeTakeFirstOrThrow();
+      expect(Number(members.n)).toBe(CHUNK);
+      const once = await db
+        .selectFrom('person')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('work_unit_name', '=', 'zz-once')
+        .executeTakeFirstOrThrow();
+      expect(Number(once.n)).toBe(0);
+    } finally {
+      await sql.raw('drop index zz_once').execute(db);
+    }
   });
 
   it('fails with the reader’s own error code when the file cannot be read', async () => {

@@ -43,6 +43,31 @@ function setPgParsers(): void {
   pg.types.setTypeParser(3802, (v) => v);
 }
 
+/**
+ * The pool clients this process holds, by server backend. Kysely hides the driver's client of
+ * a transaction, and COPY FROM STDIN (the bulk path of the roster import) must run on that
+ * very client; the backend's id, asked through the transaction, finds it.
+ */
+const pgClients = new Map<string, pg.PoolClient>();
+
+function pgClientKey(client: pg.Client): string {
+  // processID is the backend pid the server announced at connect (not in @types/pg).
+  const pid = (client as unknown as { processID: number | null }).processID;
+  return `${client.database ?? ''}|${client.port}|${pid}`;
+}
+
+/**
+ * The pg client a PostgreSQL transaction runs on, or null when it cannot be told (a pooling
+ * proxy between us and the server hides the backend's id). Only for statements the query
+ * builder cannot send (COPY); the caller must not run other queries on `trx` meanwhile.
+ */
+export async function pgClientOf(trx: Kysely<unknown>): Promise<pg.PoolClient | null> {
+  const { rows } = await sql<{ db: string; port: string; pid: number }>`
+    select current_database() as db, current_setting('port') as port, pg_backend_pid() as pid`.execute(trx);
+  const row = rows[0];
+  return row ? (pgClients.get(`${row.db}|${row.port}|${row.pid}`) ?? null) : null;
+}
+
 export function createDialect(
   target: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string },
   options: { poolSize?: number } = {},
@@ -54,6 +79,8 @@ export function createDialect(
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
     });
+    pool.on('connect', (client) => pgClients.set(pgClientKey(client), client));
+    pool.on('remove', (client) => pgClients.delete(pgClientKey(client)));
     return { dialect: new PostgresDialect({ pool }), name: 'postgres' };
   }
   const db = new Database(target.file);

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { DialectName } from '../../db/dialect.ts';
 import type { DB, ImportProblemTable, MembershipTable, PersonTable } from '../../db/schema.ts';
+import { importsPostgres } from './imports.postgres.ts';
 
 type Q = Kysely<DB>;
 
@@ -125,6 +126,9 @@ async function insertBulk<T extends object>(
 ): Promise<void> {
   if (rows.length === 0) return;
   if (dialect === 'postgres') {
+    // COPY needs the transaction's own connection: outside one, the pool might hand it to
+    // another caller between the statements.
+    if (q.isTransaction && (await importsPostgres.copyRows(q, table, columns, rows))) return;
     const arrays = columns.map(() => new Array<Value>(rows.length));
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;

@@ -25,6 +25,7 @@ import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import type { FileKind } from './file-check.ts';
 import type { HeaderMapping, MappingOverride } from './header-mapping.ts';
+import { importsPostgres as pgRepo } from './imports.postgres.ts';
 import { importsRepository as repo } from './imports.repository.ts';
 import { type PreparedPerson, type PreparedRow, prepareRoster } from './roster-prepare.ts';
 
@@ -183,12 +184,20 @@ export function createMemberImportHandler(deps: CoreDeps) {
         const idIndexes = candidates.map((c) => c.row.id_number_index);
         const phoneIndexes = candidates.flatMap((c) => (c.row.phone_index ? [c.row.phone_index] : []));
         const givenNumbers = candidates.flatMap((c) => (c.row.memberNumber ? [c.row.memberNumber] : []));
-        const [open, persons, phoneHolders, numbersInUse] = [
-          await repo.openMembershipsByIdIndex(trx, idIndexes),
-          await repo.personsByIdIndex(trx, idIndexes),
-          await repo.personsByPhoneIndex(trx, phoneIndexes),
-          await membersRepository.memberNumbersInUse(trx, givenNumbers),
-        ];
+        const [open, persons, phoneHolders, numbersInUse] =
+          dialect === 'postgres'
+            ? [
+                await pgRepo.openMembershipsByIdIndex(trx, idIndexes),
+                await pgRepo.personsByIdIndex(trx, idIndexes),
+                await pgRepo.personsByPhoneIndex(trx, phoneIndexes),
+                await pgRepo.memberNumbersInUse(trx, givenNumbers),
+              ]
+            : [
+                await repo.openMembershipsByIdIndex(trx, idIndexes),
+                await repo.personsByIdIndex(trx, idIndexes),
+                await repo.personsByPhoneIndex(trx, phoneIndexes),
+                await membersRepository.memberNumbersInUse(trx, givenNumbers),
+              ];
         const openByIndex = new Map(open.map((m) => [m.id_number_index, m]));
         const personByIndex = new Map(persons.map((x) => [x.id_number_index, x]));
         const phoneHolder = new Map(phoneHolders.map((x) => [x.phone_index!, x]));
@@ -252,7 +261,10 @@ export function createMemberImportHandler(deps: CoreDeps) {
           const want = needNumbers.length - generated.length;
           const start = await membersRepository.drawMemberNumbers(trx, year, want);
           const drawn = Array.from({ length: want }, (_, i) => formatMemberNumber(year, start + i));
-          const taken = await membersRepository.memberNumbersInUse(trx, drawn);
+          const taken =
+            dialect === 'postgres'
+              ? await pgRepo.memberNumbersInUse(trx, drawn)
+              : await membersRepository.memberNumbersInUse(trx, drawn);
           for (const n of drawn) if (!taken.has(n) && !numbersInChunk.has(n)) generated.push(n);
         }
 
