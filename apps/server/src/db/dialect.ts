@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import {
+  CompiledQuery,
   type Dialect,
   type Expression,
   type Kysely,
@@ -8,6 +9,8 @@ import {
   sql,
   type SqlBool,
   SqliteDialect,
+  type SqliteDatabase,
+  type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
 
@@ -63,7 +66,77 @@ export function createDialect(
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  return { dialect: new SqliteDialect({ database: db }), name: 'sqlite', close: () => db.close() };
+  return {
+    dialect: new SqliteDialect({ database: withStatementCache(db) }),
+    name: 'sqlite',
+    close: () => db.close(),
+  };
+}
+
+/** Prepared statements kept per SQLite connection (least recently used dropped first). */
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely's SQLite driver prepares every query anew. A roster import runs the same few
+ * statements thousands of times (bulk INSERTs, 1,000-value `IN` lookups), and preparing
+ * them cost more than a tenth of the import: this keeps the prepared statement per SQL
+ * text. `all` and `run` are synchronous, so a cached statement is never in use twice;
+ * `iterate` (Kysely's `stream`) leaves its statement busy until the caller stops reading,
+ * so it always gets a fresh one.
+ */
+function withStatementCache(db: Database.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => db.close(),
+    prepare(text: string): SqliteStatement {
+      let statement = cache.get(text);
+      if (statement) {
+        // Most recently used last, so the first key is the one to drop.
+        cache.delete(text);
+        cache.set(text, statement);
+        return statement;
+      }
+      const prepared = db.prepare(text);
+      statement = {
+        reader: prepared.reader,
+        all: (parameters) => prepared.all(parameters),
+        run: (parameters) =>
+          parameters[0] instanceof EachRow ? runEach(prepared, parameters[0].rows) : prepared.run(parameters),
+        iterate: (parameters) => db.prepare(text).iterate(parameters),
+      };
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(text, statement);
+      return statement;
+    },
+  };
+}
+
+/** The rows of a `sqliteEachRow` query; the statement cache recognises it as its only parameter. */
+class EachRow {
+  constructor(readonly rows: readonly (readonly unknown[])[]) {}
+}
+
+function runEach(statement: Database.Statement, rows: readonly (readonly unknown[])[]) {
+  let changes = 0;
+  let lastInsertRowid: number | bigint = 0;
+  for (const row of rows) {
+    const r = statement.run(row);
+    changes += r.changes;
+    lastInsertRowid = r.lastInsertRowid;
+  }
+  return { changes, lastInsertRowid };
+}
+
+/**
+ * SQLite only: one query that runs the one-row statement `text` once per row, on the
+ * connection that executes it — inside the caller's transaction when run with `trx`. Bulk
+ * writes go in this way because a prepared one-row INSERT run per row costs SQLite about a
+ * third less than multi-row INSERTs of the same rows (binding tens of thousands of
+ * parameters to one statement is slower than re-running a small one), and through Kysely's
+ * executor rather than around it, so it always runs on the transaction's connection.
+ */
+export function sqliteEachRow(text: string, rows: readonly (readonly unknown[])[]): CompiledQuery {
+  return CompiledQuery.raw(text, [new EachRow(rows)]);
 }
 
 /**

@@ -183,12 +183,15 @@ export function createMemberImportHandler(deps: CoreDeps) {
         const idIndexes = candidates.map((c) => c.row.id_number_index);
         const phoneIndexes = candidates.flatMap((c) => (c.row.phone_index ? [c.row.phone_index] : []));
         const givenNumbers = candidates.flatMap((c) => (c.row.memberNumber ? [c.row.memberNumber] : []));
-        const [open, persons, phoneHolders, numbersInUse] = [
-          await repo.openMembershipsByIdIndex(trx, idIndexes),
-          await repo.personsByIdIndex(trx, idIndexes),
-          await repo.personsByPhoneIndex(trx, phoneIndexes),
-          await membersRepository.memberNumbersInUse(trx, givenNumbers),
-        ];
+        const persons = await repo.personsByIdIndex(trx, idIndexes);
+        // An open membership copies its person's ID number index, so only people already on
+        // record can hold one: a roster of new people (the common case) skips this lookup.
+        const open = await repo.openMembershipsByIdIndex(
+          trx,
+          persons.map((x) => x.id_number_index),
+        );
+        const phoneHolders = await repo.personsByPhoneIndex(trx, phoneIndexes);
+        const numbersInUse = await membersRepository.memberNumbersInUse(trx, givenNumbers);
         const openByIndex = new Map(open.map((m) => [m.id_number_index, m]));
         const personByIndex = new Map(persons.map((x) => [x.id_number_index, x]));
         const phoneHolder = new Map(phoneHolders.map((x) => [x.phone_index!, x]));
