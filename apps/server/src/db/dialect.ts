@@ -73,8 +73,13 @@ export function createDialect(
   };
 }
 
-/** Prepared statements kept per SQLite connection (least recently used dropped first). */
+/**
+ * Prepared statements kept per SQLite connection, least recently used dropped first. A
+ * statement's memory grows with its text (its program has an instruction or more per bound
+ * value), so the texts' total length is bounded too, and a longer statement is not kept.
+ */
 const STATEMENT_CACHE_SIZE = 200;
+const STATEMENT_CACHE_CHARS = 1_000_000;
 
 /**
  * Kysely's SQLite driver prepares every query anew. A roster import runs the same few
@@ -86,6 +91,7 @@ const STATEMENT_CACHE_SIZE = 200;
  */
 function withStatementCache(db: Database.Database): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  let chars = 0;
   return {
     close: () => db.close(),
     prepare(text: string): SqliteStatement {
@@ -104,8 +110,14 @@ function withStatementCache(db: Database.Database): SqliteDatabase {
           parameters[0] instanceof EachRow ? runEach(prepared, parameters[0].rows) : prepared.run(parameters),
         iterate: (parameters) => db.prepare(text).iterate(parameters),
       };
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      if (text.length > STATEMENT_CACHE_CHARS) return statement;
+      while (cache.size >= STATEMENT_CACHE_SIZE || chars + text.length > STATEMENT_CACHE_CHARS) {
+        const oldest = cache.keys().next().value!;
+        cache.delete(oldest);
+        chars -= oldest.length;
+      }
       cache.set(text, statement);
+      chars += text.length;
       return statement;
     },
   };
