@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import {
+  CompiledQuery,
   type Dialect,
   type Expression,
   type Kysely,
@@ -8,6 +9,8 @@ import {
   sql,
   type SqlBool,
   SqliteDialect,
+  type SqliteDatabase,
+  type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
 
@@ -90,7 +93,89 @@ export function createDialect(
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  return { dialect: new SqliteDialect({ database: db }), name: 'sqlite', close: () => db.close() };
+  return {
+    dialect: new SqliteDialect({ database: withStatementCache(db) }),
+    name: 'sqlite',
+    close: () => db.close(),
+  };
+}
+
+/**
+ * Prepared statements kept per SQLite connection, least recently used dropped first. A
+ * statement's memory grows with its text (its program has an instruction or more per bound
+ * value), so the texts' total length is bounded too, and a longer statement is not kept.
+ */
+const STATEMENT_CACHE_SIZE = 200;
+const STATEMENT_CACHE_CHARS = 1_000_000;
+
+/**
+ * Kysely's SQLite driver prepares every query anew. A roster import runs the same few
+ * statements thousands of times (bulk INSERTs, 1,000-value `IN` lookups), and preparing
+ * them was 7 % of the import's time: this keeps the prepared statement per SQL
+ * text. `all` and `run` are synchronous, so a cached statement is never in use twice;
+ * `iterate` (Kysely's `stream`) keeps its statement busy until the stream is read to its end
+ * or closed, so a stream always gets a statement of its own.
+ */
+function withStatementCache(db: Database.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  let chars = 0;
+  return {
+    close: () => db.close(),
+    prepare(text: string): SqliteStatement {
+      let statement = cache.get(text);
+      if (statement) {
+        // Most recently used last, so the first key is the one to drop.
+        cache.delete(text);
+        cache.set(text, statement);
+        return statement;
+      }
+      const prepared = db.prepare(text);
+      statement = {
+        reader: prepared.reader,
+        all: (parameters) => prepared.all(parameters),
+        run: (parameters) =>
+          parameters[0] instanceof EachRow ? runEach(prepared, parameters[0].rows) : prepared.run(parameters),
+        iterate: (parameters) => db.prepare(text).iterate(parameters),
+      };
+      if (text.length > STATEMENT_CACHE_CHARS) return statement;
+      while (cache.size >= STATEMENT_CACHE_SIZE || chars + text.length > STATEMENT_CACHE_CHARS) {
+        const oldest = cache.keys().next().value!;
+        cache.delete(oldest);
+        chars -= oldest.length;
+      }
+      cache.set(text, statement);
+      chars += text.length;
+      return statement;
+    },
+  };
+}
+
+/** The rows of a `sqliteEachRow` query; the statement cache recognises it as its only parameter. */
+class EachRow {
+  constructor(readonly rows: readonly (readonly unknown[])[]) {}
+}
+
+function runEach(statement: Database.Statement, rows: readonly (readonly unknown[])[]) {
+  let changes = 0;
+  let lastInsertRowid: number | bigint = 0;
+  for (const row of rows) {
+    const r = statement.run(row);
+    changes += r.changes;
+    lastInsertRowid = r.lastInsertRowid;
+  }
+  return { changes, lastInsertRowid };
+}
+
+/**
+ * SQLite only: one query that runs the one-row statement `text` once per row, on the
+ * connection that executes it — inside the caller's transaction when run with `trx`. Bulk
+ * writes go in this way because a prepared one-row INSERT run per row took about a third less
+ * CPU than multi-row INSERTs of the same rows, prepared once, on the import's tables
+ * (decision 0011), and through Kysely's executor rather than around it, so it always runs on
+ * the transaction's connection.
+ */
+export function sqliteEachRow(text: string, rows: readonly (readonly unknown[])[]): CompiledQuery {
+  return CompiledQuery.raw(text, [new EachRow(rows)]);
 }
 
 /**

@@ -1,23 +1,25 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import type { DialectName } from '../../db/dialect.ts';
-import type { DB, ImportProblemTable, MembershipTable, PersonTable } from '../../db/schema.ts';
+import { type DialectName, sqliteEachRow } from '../../db/dialect.ts';
+import {
+  type DB,
+  type ImportProblemTable,
+  MEMBERSHIP_COLUMNS,
+  type MembershipTable,
+  type PersonTable,
+} from '../../db/schema.ts';
 import { importsPostgres } from './imports.postgres.ts';
 
 type Q = Kysely<DB>;
 
 /**
- * Data access of the roster import's write path. Bulk inserts are plain multi-row INSERTs
- * with positional parameters, built once per shape: at a million rows the query builder's
- * per-statement compile would cost more than the database does.
+ * Data access of the roster import's write path. Bulk inserts bypass the query builder (at a
+ * million rows its per-statement compile would cost more than the database does): on SQLite
+ * one prepared one-row INSERT run per row, on PostgreSQL COPY (or one `unnest` INSERT per chunk
+ * where the transaction's connection cannot be found).
  */
 
 /** Values per `IN (…)` list in bulk lookups. */
 const LOOKUP_CHUNK = 1_000;
-/**
- * Bound parameters per INSERT, below SQLite's 32,766 and PostgreSQL's 65,535: 23 person
- * columns × 1,000 rows = 23,000.
- */
-const MAX_PARAMS = 23_000;
 
 export const PERSON_COLUMNS = [
   'id',
@@ -45,25 +47,6 @@ export const PERSON_COLUMNS = [
   'updated_at',
 ] as const satisfies readonly (keyof PersonTable)[];
 
-export const MEMBERSHIP_COLUMNS = [
-  'id',
-  'person_id',
-  'id_number_index',
-  'org_id',
-  'org_path',
-  'province_root',
-  'name',
-  'name_initials',
-  'status',
-  'started_on',
-  'ended_on',
-  'end_reason',
-  'member_number',
-  'card_number',
-  'created_at',
-  'updated_at',
-] as const satisfies readonly (keyof MembershipTable)[];
-
 const PROBLEM_COLUMNS = [
   'job_id',
   'row_number',
@@ -75,20 +58,12 @@ type Value = string | number | null;
 
 const statementCache = new Map<string, string>();
 
-/** `insert into t (a, b) values (?, ?), (?, ?)`, or `$1, $2 …` on PostgreSQL; cached per shape. */
-function insertSql(dialect: DialectName, table: string, columns: readonly string[], rows: number): string {
-  const key = `${dialect}|${table}|${columns.length}|${rows}`;
+/** `insert into t (a, b) values (?, ?)` (SQLite), the same string object for every call. */
+function insertRowSql(table: string, columns: readonly string[]): string {
+  const key = `row|${table}|${columns.join(',')}`;
   let text = statementCache.get(key);
   if (text) return text;
-  const groups: string[] = [];
-  let n = 0;
-  for (let r = 0; r < rows; r++) {
-    const marks: string[] = [];
-    for (let c = 0; c < columns.length; c++) marks.push(dialect === 'postgres' ? `$${++n}` : '?');
-    groups.push(`(${marks.join(', ')})`);
-  }
-  text = `insert into ${table} (${columns.join(', ')}) values ${groups.join(', ')}`;
-  if (statementCache.size > 64) statementCache.clear();
+  text = `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`;
   statementCache.set(key, text);
   return text;
 }
@@ -137,14 +112,14 @@ async function insertBulk<T extends object>(
     await q.executeQuery(CompiledQuery.raw(unnestSql(table, columns), arrays));
     return;
   }
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const part = rows.slice(start, start + perStatement);
-    const params: Value[] = new Array<Value>(part.length * columns.length);
-    let i = 0;
-    for (const row of part) for (const c of columns) params[i++] = row[c] as Value;
-    await q.executeQuery(CompiledQuery.raw(insertSql(dialect, table, columns, part.length), params));
+  const values = new Array<Value[]>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const v = new Array<Value>(columns.length);
+    for (let c = 0; c < columns.length; c++) v[c] = row[columns[c]!] as Value;
+    values[r] = v;
   }
+  await q.executeQuery(sqliteEachRow(insertRowSql(table, columns), values));
 }
 
 function chunks<T>(list: readonly T[], size: number): T[][] {
@@ -165,6 +140,22 @@ export interface PersonHit {
   id_number_index: string;
   phone_index: string | null;
 }
+
+/** What the import reads of a person already on record: a rejoin keeps or updates these. */
+const PERSON_ON_RECORD = [
+  'id',
+  'name',
+  'id_number_cipher',
+  'id_number_index',
+  'phone_cipher',
+  'phone_index',
+  'bank_card_cipher',
+  'bank_card_index',
+  'real_name_verified',
+  'created_at',
+] as const satisfies readonly (keyof PersonTable)[];
+
+export type PersonOnRecord = Pick<PersonTable, (typeof PERSON_ON_RECORD)[number]>;
 
 export const importsRepository = {
   insertPersons: (q: Q, dialect: DialectName, rows: readonly PersonTable[]) =>
@@ -198,11 +189,13 @@ export const importsRepository = {
     return out;
   },
 
-  /** Persons on record with one of these ID number indexes (whole rows: a rejoin updates them). */
-  async personsByIdIndex(q: Q, indexes: readonly string[]): Promise<PersonTable[]> {
-    const out: PersonTable[] = [];
+  /** Persons on record with one of these ID number indexes. */
+  async personsByIdIndex(q: Q, indexes: readonly string[]): Promise<PersonOnRecord[]> {
+    const out: PersonOnRecord[] = [];
     for (const part of chunks(indexes, LOOKUP_CHUNK)) {
-      out.push(...(await q.selectFrom('person').selectAll().where('id_number_index', 'in', part).execute()));
+      out.push(
+        ...(await q.selectFrom('person').select(PERSON_ON_RECORD).where('id_number_index', 'in', part).execute()),
+      );
     }
     return out;
   },

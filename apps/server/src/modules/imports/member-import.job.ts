@@ -26,7 +26,7 @@ import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import type { FileKind } from './file-check.ts';
 import type { HeaderMapping, MappingOverride } from './header-mapping.ts';
 import { importsPostgres as pgRepo } from './imports.postgres.ts';
-import { importsRepository as repo } from './imports.repository.ts';
+import { type PersonOnRecord, importsRepository as repo } from './imports.repository.ts';
 import { type PreparedPerson, type PreparedRow, prepareRoster } from './roster-prepare.ts';
 
 /**
@@ -184,20 +184,18 @@ export function createMemberImportHandler(deps: CoreDeps) {
         const idIndexes = candidates.map((c) => c.row.id_number_index);
         const phoneIndexes = candidates.flatMap((c) => (c.row.phone_index ? [c.row.phone_index] : []));
         const givenNumbers = candidates.flatMap((c) => (c.row.memberNumber ? [c.row.memberNumber] : []));
-        const [open, persons, phoneHolders, numbersInUse] =
-          dialect === 'postgres'
-            ? [
-                await pgRepo.openMembershipsByIdIndex(trx, idIndexes),
-                await pgRepo.personsByIdIndex(trx, idIndexes),
-                await pgRepo.personsByPhoneIndex(trx, phoneIndexes),
-                await pgRepo.memberNumbersInUse(trx, givenNumbers),
-              ]
-            : [
-                await repo.openMembershipsByIdIndex(trx, idIndexes),
-                await repo.personsByIdIndex(trx, idIndexes),
-                await repo.personsByPhoneIndex(trx, phoneIndexes),
-                await membersRepository.memberNumbersInUse(trx, givenNumbers),
-              ];
+        // PostgreSQL probes one key at a time (imports.postgres.ts); SQLite reads IN lists.
+        const lookups =
+          dialect === 'postgres' ? pgRepo : { ...repo, memberNumbersInUse: membersRepository.memberNumbersInUse };
+        const persons: PersonOnRecord[] = await lookups.personsByIdIndex(trx, idIndexes);
+        // An open membership copies its person's ID number index, so only people already on
+        // record can hold one: a roster of new people (the common case) skips this lookup.
+        const open = await lookups.openMembershipsByIdIndex(
+          trx,
+          persons.map((x) => x.id_number_index),
+        );
+        const phoneHolders = await lookups.personsByPhoneIndex(trx, phoneIndexes);
+        const numbersInUse = await lookups.memberNumbersInUse(trx, givenNumbers);
         const openByIndex = new Map(open.map((m) => [m.id_number_index, m]));
         const personByIndex = new Map(persons.map((x) => [x.id_number_index, x]));
         const phoneHolder = new Map(phoneHolders.map((x) => [x.phone_index!, x]));
