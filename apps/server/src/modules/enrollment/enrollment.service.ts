@@ -360,7 +360,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
     const ids = good.map((o) => idIndex(o.row!.idNumber));
     const phones = good.map((o) => phoneIndex(o.row!.phone));
     const [open, pending, holders] = [
-      await importsRepository.openMembershipsByIdIndex(q, ids),
+      await importsRepository.openMembershipsByIdIndex(q, dialect, ids),
       await repo.pendingIdIndexes(q, ids),
       await repo.phoneHolders(q, phones),
     ];
@@ -446,6 +446,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
           (
             await importsRepository.personsByIdIndex(
               s.trx,
+              dialect,
               accepted.map((o) => idIndex(o.row!.idNumber)),
             )
           ).map((x) => [x.id_number_index, x.id]),

@@ -7,6 +7,7 @@ import {
   type MembershipTable,
   type PersonTable,
 } from '../../db/schema.ts';
+import { membersRepository } from '../members/members.repository.ts';
 import { importsPostgres } from './imports.postgres.ts';
 
 type Q = Kysely<DB>;
@@ -18,7 +19,11 @@ type Q = Kysely<DB>;
  * where the transaction's connection cannot be found).
  */
 
-/** Values per `IN (…)` list in bulk lookups. */
+/**
+ * Values per `IN (…)` list in bulk lookups on SQLite. PostgreSQL's lookups are one index probe
+ * per key (imports.postgres.ts): it planned the lists as whole-index scans on tables filled
+ * faster than their statistics were refreshed.
+ */
 const LOOKUP_CHUNK = 1_000;
 
 export const PERSON_COLUMNS = [
@@ -168,7 +173,8 @@ export const importsRepository = {
     insertBulk(q, dialect, 'import_problem', PROBLEM_COLUMNS, rows),
 
   /** Open memberships of these ID number blind indexes, with their unions' names and paths. */
-  async openMembershipsByIdIndex(q: Q, indexes: readonly string[]): Promise<OpenMembershipHit[]> {
+  async openMembershipsByIdIndex(q: Q, dialect: DialectName, indexes: readonly string[]): Promise<OpenMembershipHit[]> {
+    if (dialect === 'postgres') return importsPostgres.openMembershipsByIdIndex(q, indexes);
     const out: OpenMembershipHit[] = [];
     for (const part of chunks(indexes, LOOKUP_CHUNK)) {
       out.push(
@@ -190,7 +196,8 @@ export const importsRepository = {
   },
 
   /** Persons on record with one of these ID number indexes. */
-  async personsByIdIndex(q: Q, indexes: readonly string[]): Promise<PersonOnRecord[]> {
+  async personsByIdIndex(q: Q, dialect: DialectName, indexes: readonly string[]): Promise<PersonOnRecord[]> {
+    if (dialect === 'postgres') return importsPostgres.personsByIdIndex(q, indexes);
     const out: PersonOnRecord[] = [];
     for (const part of chunks(indexes, LOOKUP_CHUNK)) {
       out.push(
@@ -201,7 +208,8 @@ export const importsRepository = {
   },
 
   /** Persons holding one of these phone indexes. */
-  async personsByPhoneIndex(q: Q, indexes: readonly string[]): Promise<PersonHit[]> {
+  async personsByPhoneIndex(q: Q, dialect: DialectName, indexes: readonly string[]): Promise<PersonHit[]> {
+    if (dialect === 'postgres') return importsPostgres.personsByPhoneIndex(q, indexes);
     const out: PersonHit[] = [];
     for (const part of chunks(indexes, LOOKUP_CHUNK)) {
       out.push(
@@ -214,6 +222,12 @@ export const importsRepository = {
     }
     return out;
   },
+
+  /** Which of these member numbers an open membership holds. */
+  memberNumbersInUse: (q: Q, dialect: DialectName, numbers: readonly string[]): Promise<Set<string>> =>
+    dialect === 'postgres'
+      ? importsPostgres.memberNumbersInUse(q, numbers)
+      : membersRepository.memberNumbersInUse(q, numbers),
 
   async updatePerson(q: Q, id: string, set: Partial<PersonTable>): Promise<void> {
     await q.updateTable('person').set(set).where('id', '=', id).execute();

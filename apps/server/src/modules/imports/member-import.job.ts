@@ -25,8 +25,7 @@ import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import type { FileKind } from './file-check.ts';
 import type { HeaderMapping, MappingOverride } from './header-mapping.ts';
-import { importsPostgres as pgRepo } from './imports.postgres.ts';
-import { type PersonOnRecord, importsRepository as repo } from './imports.repository.ts';
+import { importsRepository as repo } from './imports.repository.ts';
 import { type PreparedPerson, type PreparedRow, prepareRoster } from './roster-prepare.ts';
 
 /**
@@ -184,18 +183,16 @@ export function createMemberImportHandler(deps: CoreDeps) {
         const idIndexes = candidates.map((c) => c.row.id_number_index);
         const phoneIndexes = candidates.flatMap((c) => (c.row.phone_index ? [c.row.phone_index] : []));
         const givenNumbers = candidates.flatMap((c) => (c.row.memberNumber ? [c.row.memberNumber] : []));
-        // PostgreSQL probes one key at a time (imports.postgres.ts); SQLite reads IN lists.
-        const lookups =
-          dialect === 'postgres' ? pgRepo : { ...repo, memberNumbersInUse: membersRepository.memberNumbersInUse };
-        const persons: PersonOnRecord[] = await lookups.personsByIdIndex(trx, idIndexes);
+        const persons = await repo.personsByIdIndex(trx, dialect, idIndexes);
         // An open membership copies its person's ID number index, so only people already on
         // record can hold one: a roster of new people (the common case) skips this lookup.
-        const open = await lookups.openMembershipsByIdIndex(
+        const open = await repo.openMembershipsByIdIndex(
           trx,
+          dialect,
           persons.map((x) => x.id_number_index),
         );
-        const phoneHolders = await lookups.personsByPhoneIndex(trx, phoneIndexes);
-        const numbersInUse = await lookups.memberNumbersInUse(trx, givenNumbers);
+        const phoneHolders = await repo.personsByPhoneIndex(trx, dialect, phoneIndexes);
+        const numbersInUse = await repo.memberNumbersInUse(trx, dialect, givenNumbers);
         const openByIndex = new Map(open.map((m) => [m.id_number_index, m]));
         const personByIndex = new Map(persons.map((x) => [x.id_number_index, x]));
         const phoneHolder = new Map(phoneHolders.map((x) => [x.phone_index!, x]));
@@ -259,10 +256,7 @@ export function createMemberImportHandler(deps: CoreDeps) {
           const want = needNumbers.length - generated.length;
           const start = await membersRepository.drawMemberNumbers(trx, year, want);
           const drawn = Array.from({ length: want }, (_, i) => formatMemberNumber(year, start + i));
-          const taken =
-            dialect === 'postgres'
-              ? await pgRepo.memberNumbersInUse(trx, drawn)
-              : await membersRepository.memberNumbersInUse(trx, drawn);
+          const taken = await repo.memberNumbersInUse(trx, dialect, drawn);
           for (const n of drawn) if (!taken.has(n) && !numbersInChunk.has(n)) generated.push(n);
         }
 
