@@ -36,6 +36,11 @@ export class FieldCipherError extends Error {
 
 export interface FieldCipher {
   readonly name: CipherName;
+  /**
+   * What builds the same cipher on a worker thread (`createFieldCipher(spec.name, spec.ring)`).
+   * A worker gets a copy of the keys in memory; they never leave the process.
+   */
+  readonly spec: { name: CipherName; ring: KeyRing };
   encrypt(plaintext: string, context: string): string;
   decrypt(ciphertext: string, context: string): string;
   /** The key id a stored value was written with (for rotation jobs). */
@@ -103,6 +108,7 @@ export function createFieldCipher(name: CipherName, ring: KeyRing): FieldCipher 
 
   return {
     name,
+    spec: { name, ring },
     encrypt(plaintext, context) {
       const kid = ring.activeKid;
       const key = keyFor(kid);
