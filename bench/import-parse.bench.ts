@@ -25,7 +25,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { makeBankCard, makeIdNumber, TEMPLATE_HEADERS } from '../apps/server/test/import-files.ts';
 import { checkImportFile } from '../apps/server/src/modules/imports/file-check.ts';
-import { openRosterFile, scanRoster } from '../apps/server/src/modules/imports/imports.service.ts';
+import { openRosterFile, scanRoster } from '../apps/server/src/modules/imports/roster-scan.ts';
 import { readXlsxRows } from '../apps/server/src/modules/imports/xlsx-reader.ts';
 
 const N = Number(process.env.BENCH_IMPORT_N ?? 200_000);

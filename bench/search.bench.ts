@@ -11,10 +11,8 @@
  */
 import { BENCH_FEDERATION } from '../apps/server/src/cli/demo/federation.ts';
 import { migrateToLatest, openDatabase } from '../apps/server/src/db/database.ts';
-import {
-  createMembersService,
-  PERSON_FIELD_CONTEXTS as C,
-} from '../apps/server/src/modules/members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS as C } from '../apps/server/src/modules/members/members.policy.ts';
+import { createMembersService } from '../apps/server/src/modules/members/members.service.ts';
 import { createRegionsService } from '../apps/server/src/modules/regions/regions.service.ts';
 import { benchCore, readerAt, timeCalls } from './bench-db.ts';
 import { ensureBenchFederation } from './seed-5m.ts';

@@ -20,7 +20,7 @@ import { EXPORT_PAGE_ROWS } from '../src/modules/exports/exports.service.ts';
 import { defuseFormula } from '../src/modules/exports/exports.policy.ts';
 import { nameInitials } from '../src/modules/members/members.policy.ts';
 import { membersRepository } from '../src/modules/members/members.repository.ts';
-import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import {
   type Agent,
   agent,

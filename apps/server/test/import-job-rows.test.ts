@@ -10,7 +10,7 @@ import type { OrganizationTable } from '../src/db/schema.ts';
 import { makeOrg, makeTree } from './factories.ts';
 import { createTestApp } from './harness.ts';
 import { csvBytes, TEMPLATE_HEADERS, tempDir, validRosterRow, writeXlsx } from './import-files.ts';
-import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import {
   createMemberImportHandler,
   MEMBER_IMPORT_JOB,

@@ -16,7 +16,7 @@ import { newId } from '../src/core/ids.ts';
 import type { MembershipTable, OrganizationTable, PersonTable } from '../src/db/schema.ts';
 import { formatMemberNumber } from '../src/modules/members/members.policy.ts';
 import { membersRepository } from '../src/modules/members/members.repository.ts';
-import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import { rebuildStatCounters, statDay } from '../src/modules/stats/stats.counters.ts';
 import {
   agent,

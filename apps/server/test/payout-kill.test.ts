@@ -12,7 +12,7 @@ import { newId } from '../src/core/ids.ts';
 import { PERSON_BANK_CARD_CONTEXT } from '../src/core/ledger/payouts.ts';
 import type { PersonTable } from '../src/db/schema.ts';
 import { SESSION_COOKIE } from '../src/modules/auth/auth.service.ts';
-import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import { makeOrg, makeUser, randomIdNumber, type TestUser, totpCode, unique } from './factories.ts';
 import { createTestDatabase, testConfig } from './harness.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';

@@ -7,7 +7,7 @@ import { createLedger } from '../src/core/ledger/ledger.ts';
 import { createPayouts, PERSON_BANK_CARD_CONTEXT, PERSON_PHONE_CONTEXT } from '../src/core/ledger/payouts.ts';
 import { outboxFile, readOutbox } from '../src/core/notify/sms.ts';
 import type { OrganizationTable } from '../src/db/schema.ts';
-import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import { makeMember, makeOrg, randomPhone, unique } from './factories.ts';
 import { createTestApp } from './harness.ts';
 

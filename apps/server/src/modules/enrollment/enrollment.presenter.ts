@@ -4,7 +4,7 @@ import type { EnrollmentEventTable } from '../../db/schema.ts';
 import { eventState, joinPath, type ListOutcome } from './enrollment.policy.ts';
 import type { FieldCipher } from '../../core/crypto/field-cipher.ts';
 import type { WorkflowDefinition } from '../../core/workflow/definition.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import type { BatchApplicationRow, BatchRow } from './enrollment.repository.ts';
 
 /** Applications of a batch per kind of state. */

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rosterMatrix, tempDir, TEMPLATE_HEADERS, writeXlsx } from '../../../test/import-files.ts';
 import { writeErrorReport, type ReportRow } from './error-report.ts';
 import { checkImportFile } from './file-check.ts';
-import { scanRoster } from './imports.service.ts';
+import { scanRoster } from './roster-scan.ts';
 import { CODE_LISTS, CODES_SHEET, GUIDE_SHEET, ROSTER_SHEET, writeMemberTemplate } from './template.ts';
 import { readXlsxRows } from './xlsx-reader.ts';
 

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../core/actor.ts';
 import { AppError, fieldError } from '../../core/app-error.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import type { WorkflowEngine } from '../../core/workflow/engine.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import { presentSummary } from '../workflow/workflow.presenter.ts';
 import { presentNotification, presentRealName } from './me.presenter.ts';
 import { meRepository as repo } from './me.repository.ts';

@@ -13,6 +13,16 @@ import { AppError, fieldError } from '../../core/app-error.ts';
 import type { OrganizationTable } from '../../db/schema.ts';
 
 /**
+ * Cipher and blind-index contexts of the person's sensitive columns. Anything that stores or
+ * looks up these values (the roster import too) uses these, or the indexes will not match.
+ */
+export const PERSON_FIELD_CONTEXTS = {
+  idNumber: 'person.id_number',
+  phone: 'person.phone',
+  bankCard: 'person.bank_card',
+} as const;
+
+/**
  * Rules of the real-name member record (DOMAIN §3.2), as the rulebook states them:
  * - one person (ID number), one open membership in the whole system; a phone belongs to one person;
  * - the ID number passes GB 11643; gender and birth date come from it and must agree with

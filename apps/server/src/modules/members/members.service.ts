@@ -29,6 +29,7 @@ import {
   type MemberSearch,
   memberNumberTaken,
   nameInitials,
+  PERSON_FIELD_CONTEXTS,
   phoneTaken,
 } from './members.policy.ts';
 import type { MemberListView, MemberView } from './members.presenter.ts';
@@ -38,16 +39,6 @@ import {
   type MembershipRow,
   membersRepository as repo,
 } from './members.repository.ts';
-
-/**
- * Cipher and blind-index contexts of the person's sensitive columns. Anything that stores or
- * looks up these values (the roster import too) uses these, or the indexes will not match.
- */
-export const PERSON_FIELD_CONTEXTS = {
-  idNumber: 'person.id_number',
-  phone: 'person.phone',
-  bankCard: 'person.bank_card',
-} as const;
 
 /** Fields the audit log records as changed, never with their values. */
 const SENSITIVE = ['idNumber', 'birthDate', 'phone', 'bankCard'];

@@ -31,7 +31,7 @@ import type {
   MembershipTable,
   PersonTable,
 } from '../../db/schema.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import {
   beijingDayStart,

@@ -24,7 +24,8 @@ import { isUniqueViolation } from '../../db/dialect.ts';
 import type { ModelWorkerTable, OrganizationTable, PersonTable } from '../../db/schema.ts';
 import { bankCardError, idNumberError, phoneTaken } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
-import { buildPersonRow, PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
+import { buildPersonRow } from '../members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
 import {
   awardTaken,
