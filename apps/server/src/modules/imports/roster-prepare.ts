@@ -1,12 +1,13 @@
 import type { RosterProblem } from '@zhgh/contracts';
 import type { BlindIndexer } from '../../core/crypto/blind-index.ts';
 import type { FieldCipher } from '../../core/crypto/field-cipher.ts';
+import { readWorkerStream } from '../../core/workers/worker-stream.ts';
 import type { PersonTable } from '../../db/schema.ts';
 import { nameInitials } from '../members/members.policy.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.service.ts';
+import { PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import type { FileKind } from './file-check.ts';
 import type { HeaderMapping, MappingOverride } from './header-mapping.ts';
-import { openRosterFile, scanRoster } from './imports.service.ts';
+import { openRosterFile, scanRoster } from './roster-scan.ts';
 
 /**
  * The roster import's work apart from the database: read the file, validate every row (the
@@ -39,8 +40,11 @@ export type PreparedPerson = Omit<
 
 export interface PreparedRow {
   rowNumber: number;
-  /** The cells as read, for the error report. */
-  cells: string[];
+  /**
+   * The cells as read, for the error report, already as the problem row stores them (JSON):
+   * one string per row crosses from the worker thread instead of one per cell.
+   */
+  cellsJson: string;
   /** What is wrong with the row within the file. */
   problems: RosterProblem[];
   /** The row to write, when nothing is wrong in the file and every required value is there. */
@@ -48,6 +52,30 @@ export interface PreparedRow {
 }
 
 export type PrepareMessage = { kind: 'mapping'; mapping: HeaderMapping } | { kind: 'rows'; rows: PreparedRow[] };
+
+export interface PrepareWorkerInput {
+  input: PrepareInput;
+  cipher: FieldCipher['spec'];
+  blind: BlindIndexer['spec'];
+}
+
+/**
+ * `prepareRoster` on a worker thread: the import's CPU work (parsing, validation, pinyin,
+ * encryption) runs beside the chunk transactions instead of between them, and the in-file
+ * duplicate maps live in the worker's heap. One chunk is prepared ahead of the one being
+ * read, as before.
+ */
+export function prepareRosterInWorker(
+  input: PrepareInput,
+  crypto: { cipher: FieldCipher; blind: BlindIndexer },
+): AsyncGenerator<PrepareMessage> {
+  const data: PrepareWorkerInput = { input, cipher: crypto.cipher.spec, blind: crypto.blind.spec };
+  return readWorkerStream<PrepareMessage>(new URL('./roster-prepare.worker.ts', import.meta.url), data, {
+    // It holds about 50 MB (the in-file duplicate maps and the shared strings are typed
+    // arrays outside the heap); the limit keeps garbage from growing its heap far past that.
+    maxHeapMb: 256,
+  });
+}
 
 /** The mapping first, then the rows after `skipThrough` in chunks of `chunkRows`. */
 export async function* prepareRoster(
@@ -83,7 +111,7 @@ export async function* prepareRoster(
       const r = o.row;
       rows.push({
         rowNumber: o.rowNumber,
-        cells: o.cells,
+        cellsJson: JSON.stringify(o.cells),
         problems: o.problems,
         person: r && {
           name: r.name,
