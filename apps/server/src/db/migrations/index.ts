@@ -20,6 +20,7 @@ import * as m0017 from './0017-union-founding.ts';
 import * as m0018 from './0018-enrollment.ts';
 import * as m0019 from './0019-sms-queue.ts';
 import * as m0020 from './0020-membership-search-by-ancestor.ts';
+import * as m0021 from './0021-person-name-indexes-dropped.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
@@ -46,4 +47,5 @@ export const migrations: {
   { name: '0018-enrollment', up: m0018.up },
   { name: '0019-sms-queue', up: m0019.up },
   { name: '0020-membership-search-by-ancestor', up: m0020.up },
+  { name: '0021-person-name-indexes-dropped', up: m0021.up },
 ];
