@@ -196,8 +196,19 @@ interface Phase {
   note?: string;
 }
 
+/**
+ * The server's own Node flags (its heap limit, which sets how far V8 lets the heap grow past
+ * what it holds), read from its start script so the import runs as it does in the platform.
+ */
+const SERVER_NODE_FLAGS = (() => {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../apps/server/package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start.match(/--max-old-space-size=\d+/g) ?? [];
+})();
+
 function inChild(phase: PhaseName, file: string): Phase {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', phase, file];
+  const args = [...SERVER_NODE_FLAGS, '--import', 'tsx', fileURLToPath(import.meta.url), '--phase', phase, file];
   const out = execFileSync(process.execPath, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
