@@ -453,7 +453,7 @@ describe('our xlsx reader', () => {
     const sheetXml = Buffer.from(worksheet(SHEET_ROWS), 'utf8');
     const sharedXml = Buffer.from(SHARED, 'utf8');
     const parse = (size: number) => {
-      const strings = new SharedStringsParser(sharedXml.length);
+      const strings = new SharedStringsParser();
       for (let i = 0; i < sharedXml.length; i += size) strings.feed(sharedXml.subarray(i, i + size));
       expect(strings.incomplete).toBe(false);
       const parser = new SheetParser({
@@ -474,7 +474,7 @@ describe('our xlsx reader', () => {
   });
 
   it('stores shared strings as bytes and decodes them on demand', () => {
-    const strings = new SharedStrings(0, 0);
+    const strings = new SharedStrings();
     const words = ['', '王明', 'a', '𠀀x', '汉族'];
     for (let i = 0; i < 5000; i++) {
       const b = Buffer.from(words[i % words.length]!, 'utf8');
@@ -485,6 +485,18 @@ describe('our xlsx reader', () => {
     expect([0, 1, 3, 4999, 4096 + 3].map((i) => strings.get(i))).toEqual(['', '王明', '𠀀x', '汉族', '汉族']);
     expect(strings.get(5000)).toBeUndefined();
     expect(strings.get(-1)).toBeUndefined();
+  });
+
+  it('keeps shared strings whole across its 1 MiB blocks, a string longer than a block too', () => {
+    const strings = new SharedStrings();
+    const make = (i: number) => (i === 70_000 ? '长'.repeat(400_000) : `${i}-${'身份证号码'.repeat(i % 7)}`);
+    // ~1.7 MB of short strings and one of 1.2 MB: several blocks, and more than one offset page.
+    for (let i = 0; i < 140_000; i++) {
+      const b = Buffer.from(make(i), 'utf8');
+      strings.push(b, 0, b.length);
+    }
+    for (let i = 0; i < 140_000; i += 997) expect(strings.get(i)).toBe(make(i));
+    for (const i of [65_535, 65_536, 69_999, 70_000, 70_001, 139_999]) expect(strings.get(i)).toBe(make(i));
   });
 
   it('reads a ZIP64 archive', async () => {

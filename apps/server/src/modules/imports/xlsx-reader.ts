@@ -187,7 +187,7 @@ async function workbookInfo(archive: XlsxArchive): Promise<WorkbookInfo> {
 
 async function readSharedStrings(archive: XlsxArchive, entry: ZipEntry | undefined): Promise<SharedStrings | null> {
   if (!entry) return null;
-  const parser = new SharedStringsParser(entry.uncompressedSize);
+  const parser = new SharedStringsParser();
   for await (const chunk of archive.chunks(entry)) parser.feed(chunk);
   if (parser.incomplete) throw unreadable('shared strings cut short');
   return parser.strings;

@@ -1,32 +1,32 @@
 import { type XmlHandler, XmlTokenizer } from './xlsx-xml.ts';
 
 /**
- * The shared-string table of a workbook, stored compactly: one growing Buffer of UTF-8 and
- * an offset per string. A million distinct ID numbers, phones and member numbers as JS
- * strings cost well over a gigabyte (each its own heap object, most of them two-byte);
- * as bytes they are what the file holds. A string is decoded when a cell asks for it; a small
- * cache keeps the recurring ones (民族, 政治面貌, 单位) from being decoded a million times.
+ * The shared-string table of a workbook, stored compactly: UTF-8 in fixed blocks and an
+ * offset per string. A million distinct ID numbers, phones and member numbers as JS strings
+ * cost well over a gigabyte (each its own heap object, most of them two-byte); as bytes they
+ * are what the file holds. Blocks rather than one buffer grown by doubling: growth copied the
+ * whole table into one twice its size, so at a million rows the table briefly took three times
+ * its text (about 100 MB). A string is decoded when a cell asks for it; a small cache keeps the
+ * recurring ones (民族, 政治面貌, 单位) from being decoded a million times.
  */
 
 const CACHE_SIZE = 4096;
+/** Bytes per text block (1 MiB); a string never spans two blocks. */
+const BLOCK_BITS = 20;
+const BLOCK = 1 << BLOCK_BITS;
+/** Offsets per offset page. */
+const PAGE_BITS = 16;
+const PAGE = 1 << PAGE_BITS;
 
 export class SharedStrings {
-  private bytes: Buffer;
-  private used = 0;
-  /** String i is bytes[offsets[i], offsets[i + 1]). */
-  private offsets: Uint32Array;
+  private readonly blocks: Buffer[] = [];
+  /** Bytes used in each block. */
+  private readonly fill: number[] = [];
+  /** String i starts at byte (offset & (BLOCK - 1)) of block (offset >>> BLOCK_BITS). */
+  private readonly pages: Uint32Array[] = [];
   private count = 0;
   private readonly cacheKeys = new Int32Array(CACHE_SIZE).fill(-1);
   private readonly cacheValues: string[] = new Array<string>(CACHE_SIZE).fill('');
-
-  /**
-   * `byteHint`: the XML's size, which the text can never exceed (entities and markup only
-   * shrink); `countHint`: the `uniqueCount` the file claims, trusted only as a start.
-   */
-  constructor(byteHint = 0, countHint = 0) {
-    this.bytes = Buffer.allocUnsafe(Math.max(1024, Math.min(byteHint, 16 * 1024 * 1024)));
-    this.offsets = new Uint32Array(Math.max(1024, Math.min(countHint + 1, 1 << 20)));
-  }
 
   get size(): number {
     return this.count;
@@ -34,22 +34,25 @@ export class SharedStrings {
 
   push(src: Buffer, start: number, end: number): void {
     const length = end - start;
-    if (this.used + length > this.bytes.length) {
-      let size = this.bytes.length * 2;
-      while (size < this.used + length) size *= 2;
-      const grown = Buffer.allocUnsafe(size);
-      this.bytes.copy(grown, 0, 0, this.used);
-      this.bytes = grown;
+    let b = this.blocks.length - 1;
+    if (b < 0 || this.fill[b]! + length > this.blocks[b]!.length) {
+      // A string longer than a block (a cell holds at most 32,767 characters, but a file may
+      // lie) gets a block of its own size.
+      this.blocks.push(Buffer.allocUnsafe(Math.max(BLOCK, length)));
+      this.fill.push(0);
+      b++;
     }
-    if (this.count + 2 > this.offsets.length) {
-      const grown = new Uint32Array(this.offsets.length * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
-    }
-    src.copy(this.bytes, this.used, start, end);
-    this.used += length;
-    this.count++;
-    this.offsets[this.count] = this.used;
+    const at = this.fill[b]!;
+    src.copy(this.blocks[b]!, at, start, end);
+    this.fill[b] = at + length;
+    const i = this.count++;
+    if ((i & (PAGE - 1)) === 0) this.pages.push(new Uint32Array(PAGE));
+    // Block index and position as one number: below 2^32 for up to 4,096 blocks (4 GiB).
+    this.pages[i >>> PAGE_BITS]![i & (PAGE - 1)] = b * BLOCK + at;
+  }
+
+  private offsetOf(i: number): number {
+    return this.pages[i >>> PAGE_BITS]![i & (PAGE - 1)]!;
   }
 
   /** String i, or `undefined` when the table has no such index. */
@@ -57,7 +60,13 @@ export class SharedStrings {
     if (!(i >= 0 && i < this.count)) return undefined;
     const slot = i & (CACHE_SIZE - 1);
     if (this.cacheKeys[slot] === i) return this.cacheValues[slot];
-    const value = this.bytes.toString('utf8', this.offsets[i]!, this.offsets[i + 1]!);
+    const offset = this.offsetOf(i);
+    const b = Math.floor(offset / BLOCK);
+    const from = offset - b * BLOCK;
+    // It ends where the next string starts, unless that one opened a new block.
+    const next = i + 1 < this.count ? this.offsetOf(i + 1) : -1;
+    const to = next >= 0 && Math.floor(next / BLOCK) === b ? next - b * BLOCK : this.fill[b]!;
+    const value = this.blocks[b]!.toString('utf8', from, to);
     this.cacheKeys[slot] = i;
     this.cacheValues[slot] = value;
     return value;
@@ -73,14 +82,11 @@ const RPH = 3;
  * `<t>`s joined; phonetic guides (`<rPh>`, furigana) are not part of the text.
  */
 export class SharedStringsParser implements XmlHandler {
-  readonly strings: SharedStrings;
   private readonly xml = new XmlTokenizer(['si', 't', 'rPh'], this);
   private inSi = false;
   private phonetic = 0;
 
-  constructor(byteHint: number) {
-    this.strings = new SharedStrings(byteHint, 0);
-  }
+  readonly strings = new SharedStrings();
 
   feed(chunk: Buffer): void {
     this.xml.feed(chunk);
