@@ -204,7 +204,7 @@ const SERVER_NODE_FLAGS = (() => {
   const pkg = JSON.parse(fs.readFileSync(new URL('../apps/server/package.json', import.meta.url), 'utf8')) as {
     scripts: { start: string };
   };
-  return pkg.scripts.start.match(/--max-old-space-size=\d+/g) ?? [];
+  return pkg.scripts.start.match(/--max-(old|semi)-space-size=\d+/g) ?? [];
 })();
 
 function inChild(phase: PhaseName, file: string): Phase {

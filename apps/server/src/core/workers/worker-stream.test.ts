@@ -6,7 +6,11 @@ import { readWorkerStream } from './worker-stream.ts';
 const FIXTURE = new URL('./worker-stream.fixture.ts', import.meta.url);
 const made = () => new Int32Array(new SharedArrayBuffer(4));
 const read = (input: Omit<FixtureInput, 'made'> & { made?: Int32Array }, ahead?: number) =>
-  readWorkerStream<{ i: number }>(FIXTURE, { made: made(), ...input }, { ahead, maxHeapMb: 64 });
+  readWorkerStream<{ i: number }>(
+    FIXTURE,
+    { made: made(), ...input },
+    { ahead, limits: { maxOldGenerationSizeMb: 64 } },
+  );
 
 describe('a generator on a worker thread', () => {
   it('hands out every item in order, and the worker never runs far ahead of the reader', async () => {

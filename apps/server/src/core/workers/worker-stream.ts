@@ -24,23 +24,23 @@ export interface WorkerStreamOptions {
   /** Messages the worker may post before the reader takes one. */
   ahead?: number;
   /**
-   * The worker's heap limit. V8 lets a heap grow to four times what it holds between
+   * The worker's heap limits. V8 lets a heap grow to four times what it holds between
    * collections when the limit is large (the default is a quarter of the machine's memory),
-   * but to 1.3–2 times under a limit of a few hundred MB: the limit is how a worker's memory
-   * is kept near what it uses.
+   * but to 1.3–2 times under a limit of a few hundred MB, and a small young generation is
+   * collected more often: limits are how a worker's memory is kept near what it uses.
    */
-  maxHeapMb?: number;
+  limits?: { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb?: number };
 }
 
 /** Read what the worker module `entry` (which calls `serveStream`) yields for `input`. */
 export async function* readWorkerStream<T>(
   entry: URL,
   input: unknown,
-  { ahead = 1, maxHeapMb }: WorkerStreamOptions = {},
+  { ahead = 1, limits }: WorkerStreamOptions = {},
 ): AsyncGenerator<T> {
   const worker = new Worker(BOOT, {
     workerData: { entry: entry.href, input },
-    ...(maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: maxHeapMb } } : {}),
+    ...(limits ? { resourceLimits: limits } : {}),
   });
   const events: Event<T>[] = [];
   let wake: (() => void) | null = null;

