@@ -32,7 +32,6 @@ const OPEN_MEMBERSHIPS = probeSql(
      from membership m join organization o on o.id = m.org_id) as m`,
   'm.id_number_index = k.v and m.ended_on is null',
 );
-const PERSONS_BY_ID_INDEX = probeSql('text', 'hit.*', 'person', 'person.id_number_index = k.v');
 const PERSONS_BY_PHONE_INDEX = probeSql(
   'text',
   'hit.id, hit.id_number_index, hit.phone_index',
@@ -80,7 +79,13 @@ export const importsPostgres = {
   openMembershipsByIdIndex: (q: Q, indexes: readonly string[]) =>
     probe<OpenMembershipHit>(q, OPEN_MEMBERSHIPS, indexes),
 
-  personsByIdIndex: (q: Q, indexes: readonly string[]) => probe<PersonTable>(q, PERSONS_BY_ID_INDEX, indexes),
+  /** Persons by ID number index, with only the `columns` the caller reads. */
+  personsByIdIndex: <C extends keyof PersonTable & string>(q: Q, indexes: readonly string[], columns: readonly C[]) =>
+    probe<Pick<PersonTable, C>>(
+      q,
+      probeSql('text', columns.map((c) => `hit.${c}`).join(', '), 'person', 'person.id_number_index = k.v'),
+      indexes,
+    ),
 
   personsByPhoneIndex: (q: Q, indexes: readonly string[]) => probe<PersonHit>(q, PERSONS_BY_PHONE_INDEX, indexes),
 

@@ -197,7 +197,7 @@ export const importsRepository = {
 
   /** Persons on record with one of these ID number indexes. */
   async personsByIdIndex(q: Q, dialect: DialectName, indexes: readonly string[]): Promise<PersonOnRecord[]> {
-    if (dialect === 'postgres') return importsPostgres.personsByIdIndex(q, indexes);
+    if (dialect === 'postgres') return importsPostgres.personsByIdIndex(q, indexes, PERSON_ON_RECORD);
     const out: PersonOnRecord[] = [];
     for (const part of chunks(indexes, LOOKUP_CHUNK)) {
       out.push(
