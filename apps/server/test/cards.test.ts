@@ -317,6 +317,27 @@ describe('verification rate limits', () => {
     }
   });
 
+  it('lets no more checks through than the account limit when they arrive at once', async () => {
+    const limited = await createTestApp({ CARD_VERIFY_ACCOUNT_LIMIT_PER_MINUTE: '3' });
+    try {
+      const merchant = await makeUser(limited.app, { kind: 'merchant', roles: ['merchant'] });
+      const m = await signIn(limited.app, merchant);
+      const statuses = await Promise.all(
+        Array.from({ length: 8 }, () => m.post('/api/cards/verify', { code: 'x' }).then((r) => r.status)),
+      );
+      expect(statuses.filter((s) => s === 200)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+      const logged = await limited.app.core.db
+        .selectFrom('card_verification')
+        .select('id')
+        .where('merchant_user_id', '=', merchant.user.id)
+        .execute();
+      expect(logged).toHaveLength(3);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('answers 429 when one address checks too often', async () => {
     const limited = await createTestApp({ CARD_VERIFY_IP_LIMIT_PER_MINUTE: '2' });
     try {

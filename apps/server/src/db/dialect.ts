@@ -179,9 +179,10 @@ export function sqliteEachRow(text: string, rows: readonly (readonly unknown[])[
 }
 
 /**
- * Serialise writers of one chain (the audit log) inside a transaction. PostgreSQL takes a
- * transaction-scoped advisory lock; SQLite already has a single writer per file and Kysely
- * runs one transaction at a time on its one connection.
+ * Serialise writers of one chain (the audit log, the organization tree, a merchant account's
+ * counted checks) inside a transaction. PostgreSQL takes a transaction-scoped advisory lock;
+ * SQLite already has a single writer per file and Kysely runs one transaction at a time on
+ * its one connection.
  */
 export async function lockChain(trx: Kysely<unknown>, name: DialectName, key: number): Promise<void> {
   if (name === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(trx);

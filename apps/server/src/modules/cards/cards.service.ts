@@ -7,6 +7,7 @@ import {
   cardTokenMessage,
   parseCardToken,
 } from '@zhgh/contracts';
+import type { Kysely } from 'kysely';
 import type { RequestContext } from '../../core/actor.ts';
 import { AppError } from '../../core/app-error.ts';
 import { maskName } from '../../core/crypto/mask.ts';
@@ -14,7 +15,7 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { WriteScope } from '../../core/unit-of-work.ts';
 import { qrPng, renderPdf } from '../../core/pdf.ts';
-import { isUniqueViolation } from '../../db/dialect.ts';
+import { isUniqueViolation, lockChain } from '../../db/dialect.ts';
 import { isOpen, presentCard, presentVerification, type CardMembership } from './cards.presenter.ts';
 import { cardsRepository as repo } from './cards.repository.ts';
 
@@ -36,7 +37,7 @@ export function macOf(secret: Buffer, cardId: string, step: number): string {
  * open membership; verified by merchants from a token only the card's secret can make.
  */
 export function createCardsService(deps: CoreDeps) {
-  const { db, write, cipher, config } = deps;
+  const { db, dialect, write, cipher, config } = deps;
 
   /** The bound person and the membership the card shows; refuses with the reason otherwise. */
   async function holder(userId: string) {
@@ -179,9 +180,12 @@ export function createCardsService(deps: CoreDeps) {
       const now = deps.now();
       const at = now.toISOString();
       const since = new Date(now.getTime() - 60_000).toISOString();
-      if ((await repo.verificationsSince(db, merchantId, since)) >= config.CARD_VERIFY_ACCOUNT_LIMIT_PER_MINUTE) {
-        throw new AppError('RATE_LIMITED', undefined, 'card verifications per account');
-      }
+      const overLimit = async (q: typeof db) =>
+        (await repo.verificationsSince(q, merchantId, since)) >= config.CARD_VERIFY_ACCOUNT_LIMIT_PER_MINUTE;
+      const limited = () => new AppError('RATE_LIMITED', undefined, 'card verifications per account');
+      // A cheap refusal before the token's cryptography; the count that decides is taken again
+      // below, inside the transaction that logs the check.
+      if (await overLimit(db)) throw limited();
       let result: CardVerifyResult = 'invalid';
       let cardId: string | null = null;
       let who: Awaited<ReturnType<typeof whoHolds>> = null;
@@ -203,6 +207,10 @@ export function createCardsService(deps: CoreDeps) {
         }
       }
       await write(ctx, async (s) => {
+        // One merchant account's checks, one at a time: checks arriving together would all
+        // count the same logged rows and all pass the minute's last free slot.
+        await lockChain(s.trx as unknown as Kysely<unknown>, dialect, merchantLockKey(merchantId));
+        if (await overLimit(s.trx)) throw limited();
         const id = newId();
         await repo.insertVerification(s.trx, {
           id,
@@ -228,6 +236,11 @@ export function createCardsService(deps: CoreDeps) {
   };
 }
 export type CardsService = ReturnType<typeof createCardsService>;
+
+/** A merchant account's advisory lock key: 31 bits of a hash of its id (a collision only serialises two accounts). */
+function merchantLockKey(merchantId: string): number {
+  return createHmac('sha256', 'card.verify').update(merchantId).digest().readInt32BE(0) & 0x7fffffff;
+}
 
 /** ID-1 card size (85.6 × 54 mm) in points. */
 const CARD_SIZE: [number, number] = [242.65, 153.07];
