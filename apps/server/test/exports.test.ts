@@ -18,9 +18,8 @@ import { SESSION_COOKIE } from '../src/modules/auth/auth.service.ts';
 import { csvLine } from '../src/modules/exports/export-file.ts';
 import { EXPORT_PAGE_ROWS } from '../src/modules/exports/exports.service.ts';
 import { defuseFormula } from '../src/modules/exports/exports.policy.ts';
-import { nameInitials } from '../src/modules/members/members.policy.ts';
+import { nameInitials, PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import { membersRepository } from '../src/modules/members/members.repository.ts';
-import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import {
   type Agent,
   agent,

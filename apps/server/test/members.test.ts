@@ -14,9 +14,8 @@ import { SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { localDate } from '../src/core/calendar.ts';
 import { newId } from '../src/core/ids.ts';
 import type { MembershipTable, OrganizationTable, PersonTable } from '../src/db/schema.ts';
-import { formatMemberNumber } from '../src/modules/members/members.policy.ts';
+import { formatMemberNumber, PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import { membersRepository } from '../src/modules/members/members.repository.ts';
-import { PERSON_FIELD_CONTEXTS } from '../src/modules/members/members.policy.ts';
 import { rebuildStatCounters, statDay } from '../src/modules/stats/stats.counters.ts';
 import {
   agent,

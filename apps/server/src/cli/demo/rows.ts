@@ -1,8 +1,7 @@
 import type { BlindIndexer } from '../../core/crypto/blind-index.ts';
 import type { FieldCipher } from '../../core/crypto/field-cipher.ts';
 import type { MembershipTable, PersonTable, WorkUnitTable } from '../../db/schema.ts';
-import { nameInitials } from '../../modules/members/members.policy.ts';
-import { PERSON_FIELD_CONTEXTS as C } from '../../modules/members/members.policy.ts';
+import { nameInitials, PERSON_FIELD_CONTEXTS as C } from '../../modules/members/members.policy.ts';
 import type { DemoMember, DemoWorkUnit, IdSource } from './federation.ts';
 
 /**

@@ -237,7 +237,10 @@ export function createCardsService(deps: CoreDeps) {
 }
 export type CardsService = ReturnType<typeof createCardsService>;
 
-/** A merchant account's advisory lock key: 31 bits of a hash of its id (a collision only serialises two accounts). */
+/**
+ * A merchant account's advisory lock key: 31 bits of a keyed hash of its id. A collision only
+ * makes two accounts' checks wait for each other.
+ */
 function merchantLockKey(merchantId: string): number {
   return createHmac('sha256', 'card.verify').update(merchantId).digest().readInt32BE(0) & 0x7fffffff;
 }

@@ -52,9 +52,8 @@ import { isBlankRow } from '../imports/sheet-row.ts';
 import { alreadyMember, applicationPending, checkJoinForm } from '../joining/joining.policy.ts';
 import { joiningRepository } from '../joining/joining.repository.ts';
 import { JOIN_KEY, type JoinData } from '../joining/joining.workflow.ts';
-import { checkUnionAcceptsMembers } from '../members/members.policy.ts';
+import { checkUnionAcceptsMembers, PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import {
   createListValidator,
   eventCode,

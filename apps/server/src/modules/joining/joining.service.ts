@@ -21,10 +21,9 @@ import { type WorkflowEngine, workflowEngineIn } from '../../core/workflow/engin
 import { isUniqueViolation } from '../../db/dialect.ts';
 import type { DB, JoinApplicationTable, WorkUnitTable } from '../../db/schema.ts';
 import type { CardsService } from '../cards/cards.service.ts';
-import type { Identity } from '../members/members.policy.ts';
+import { type Identity, PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
 import { type MembersService } from '../members/members.service.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
 import {
   alreadyMember,

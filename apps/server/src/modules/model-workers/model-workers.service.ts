@@ -22,10 +22,9 @@ import { newId } from '../../core/ids.ts';
 import { qrPng, renderPdf } from '../../core/pdf.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import type { ModelWorkerTable, OrganizationTable, PersonTable } from '../../db/schema.ts';
-import { bankCardError, idNumberError, phoneTaken } from '../members/members.policy.ts';
+import { bankCardError, idNumberError, phoneTaken, PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
 import { buildPersonRow } from '../members/members.service.ts';
-import { PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
 import {
   awardTaken,
