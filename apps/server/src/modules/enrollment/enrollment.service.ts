@@ -40,14 +40,9 @@ import type {
 import type { UploadedFile } from '../../http/files.ts';
 import { writeErrorReport } from '../imports/error-report.ts';
 import { checkImportFile, DEFAULT_ZIP_LIMITS, type FileCheck, type FileKind } from '../imports/file-check.ts';
-import {
-  type HeaderMapping,
-  mapHeader,
-  type MappingOverride,
-  MappingOverrideError,
-} from '../imports/header-mapping.ts';
+import type { HeaderMapping, MappingOverride } from '../imports/header-mapping.ts';
 import { importsRepository } from '../imports/imports.repository.ts';
-import { openRosterFile } from '../imports/roster-scan.ts';
+import { openRosterFile, readHeader } from '../imports/roster-scan.ts';
 import { isBlankRow } from '../imports/sheet-row.ts';
 import { alreadyMember, applicationPending, checkJoinForm } from '../joining/joining.policy.ts';
 import { joiningRepository } from '../joining/joining.repository.ts';
@@ -288,26 +283,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
       source.close();
     };
     try {
-      let header: { rowNumber: number; cells: string[] } | null = null;
-      for (let next = await source.rows.next(); !next.done; next = await source.rows.next()) {
-        if (!isBlankRow(next.value.cells)) {
-          header = next.value;
-          break;
-        }
-      }
-      if (!header) throw new AppError('IMPORT_FILE_EMPTY');
-      let mapping: HeaderMapping;
-      try {
-        mapping = mapHeader(header.cells, override ?? {});
-      } catch (err) {
-        if (err instanceof MappingOverrideError) {
-          throw AppError.invalid(`body.mapping.${err.columnIndex}`, 'invalid', {
-            'zh-CN': `表头没有第 ${Number(err.columnIndex) + 1} 列`,
-            en: `The header has no column ${Number(err.columnIndex) + 1}`,
-          });
-        }
-        throw err;
-      }
+      const { headerRow, mapping } = await readHeader(source.rows, override ?? {});
       const validate = createListValidator(mapping, { today });
       const rows = source.rows;
       async function* outcomes(): AsyncGenerator<ListOutcome> {
@@ -318,7 +294,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
       }
       const scan: ListScan = {
         mapping,
-        headerRow: header.rowNumber,
+        headerRow,
         outcomes: outcomes(),
         close,
         format: source.format,

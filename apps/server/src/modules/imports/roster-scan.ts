@@ -47,11 +47,15 @@ export interface ScanOptions {
 const isKnownRegion = (code: string) => regionsRepository.findByCode(code) !== undefined;
 
 /**
- * Find the header (the first non-blank row), map it, and validate the rows after it one at a
- * time. Throws IMPORT_FILE_EMPTY when there is no header, VALIDATION_FAILED on `body.mapping`
- * when the override names a column the header lacks.
+ * Find the header (the first non-blank row) and map it. Throws IMPORT_FILE_EMPTY when there is
+ * no header, VALIDATION_FAILED on `body.mapping` when the override names a column the header
+ * lacks. The rows after the header are left to the caller; the roster and group enrollment's
+ * list share this step.
  */
-export async function scanRoster(rows: AsyncIterator<SheetRow>, options: ScanOptions): Promise<RosterScan> {
+export async function readHeader(
+  rows: AsyncIterator<SheetRow>,
+  override?: MappingOverride,
+): Promise<{ headerRow: number; mapping: HeaderMapping }> {
   let header: SheetRow | null = null;
   for (let next = await rows.next(); !next.done; next = await rows.next()) {
     if (!isBlankRow(next.value.cells)) {
@@ -60,9 +64,8 @@ export async function scanRoster(rows: AsyncIterator<SheetRow>, options: ScanOpt
     }
   }
   if (!header) throw new AppError('IMPORT_FILE_EMPTY');
-  let mapping: HeaderMapping;
   try {
-    mapping = mapHeader(header.cells, options.override);
+    return { headerRow: header.rowNumber, mapping: mapHeader(header.cells, override) };
   } catch (err) {
     if (err instanceof MappingOverrideError) {
       throw AppError.invalid(`body.mapping.${err.columnIndex}`, 'invalid', {
@@ -72,6 +75,11 @@ export async function scanRoster(rows: AsyncIterator<SheetRow>, options: ScanOpt
     }
     throw err;
   }
+}
+
+/** The header (see `readHeader`), then each non-blank row after it, validated one at a time. */
+export async function scanRoster(rows: AsyncIterator<SheetRow>, options: ScanOptions): Promise<RosterScan> {
+  const { headerRow, mapping } = await readHeader(rows, options.override);
   const validate = createRosterValidator(mapping, { today: options.today, isKnownRegion });
   async function* outcomes() {
     for (let next = await rows.next(); !next.done; next = await rows.next()) {
@@ -79,5 +87,5 @@ export async function scanRoster(rows: AsyncIterator<SheetRow>, options: ScanOpt
       yield validate(next.value);
     }
   }
-  return { headerRow: header.rowNumber, mapping, outcomes: outcomes() };
+  return { headerRow, mapping, outcomes: outcomes() };
 }
