@@ -1,5 +1,5 @@
 import { AppError } from '../app-error.ts';
-import { serveStream, workerInput } from './worker-stream.ts';
+import { serveStream, workerInput } from './worker-serve.ts';
 
 /** The worker of worker-stream.test.ts: counts, then ends as the test asks. */
 export interface FixtureInput {

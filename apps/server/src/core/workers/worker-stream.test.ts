@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../app-error.ts';
+import { workerBundle } from './worker-bundle.ts';
 import type { FixtureInput } from './worker-stream.fixture.ts';
 import { readWorkerStream } from './worker-stream.ts';
 
@@ -59,5 +62,20 @@ describe('a generator on a worker thread', () => {
     expect((await stream.next()).value).toMatchObject({ i: 1 });
     // Returning runs the reader's cleanup, which waits for the thread to end.
     await expect(stream.return(undefined)).resolves.toMatchObject({ done: true });
+  });
+});
+
+describe('a worker bundle', () => {
+  it('is plain JavaScript with the project modules inside and packages outside, built once per process', async () => {
+    const first = await workerBundle(FIXTURE);
+    expect(await workerBundle(FIXTURE)).toBe(first);
+    const text = fs.readFileSync(fileURLToPath(first), 'utf8');
+    // The worker's own code and the AppError it throws are in; nothing is left to a TypeScript loader.
+    expect(text).toContain('function serveStream');
+    expect(text).toMatch(/AppError = class|class AppError/);
+    expect(text).not.toMatch(/from ["'][^"']*\.ts["']/);
+    // A package stays an import, resolved from the bundle's folder; the reader's bundler is not in a worker.
+    expect(text).toMatch(/from "@zhgh\/contracts"|from "zod"/);
+    expect(text).not.toContain('esbuild');
   });
 });

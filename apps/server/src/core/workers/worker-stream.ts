@@ -1,6 +1,7 @@
-import { parentPort, Worker, workerData } from 'node:worker_threads';
-import type { ErrorCode, FieldError } from '@zhgh/contracts';
+import { Worker } from 'node:worker_threads';
 import { AppError } from '../app-error.ts';
+import { workerBundle } from './worker-bundle.ts';
+import type { Reply } from './worker-serve.ts';
 
 /**
  * A generator run on a worker thread and read on this one, for CPU work beside the database
@@ -11,14 +12,7 @@ import { AppError } from '../app-error.ts';
  * error comes out with its message. Returning early from the reader stops the worker.
  */
 
-type Reply<T> =
-  | { kind: 'item'; item: T }
-  | { kind: 'done' }
-  | { kind: 'error'; error: { code?: ErrorCode; fields?: FieldError[]; detail?: string; message: string } };
-
 type Event<T> = Reply<T> | { kind: 'crash'; error: Error } | { kind: 'exit'; code: number };
-
-const BOOT = new URL('./boot.mjs', import.meta.url);
 
 export interface WorkerStreamOptions {
   /** Messages the worker may post before the reader takes one. */
@@ -32,14 +26,21 @@ export interface WorkerStreamOptions {
   limits?: { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb?: number };
 }
 
-/** Read what the worker module `entry` (which calls `serveStream`) yields for `input`. */
+/**
+ * Read what the worker module `entry` (which calls `serveStream` of worker-serve.ts) yields for
+ * `input`. The module runs as a plain JavaScript bundle (worker-bundle.ts), with none of this
+ * process's flags.
+ */
 export async function* readWorkerStream<T>(
   entry: URL,
   input: unknown,
   { ahead = 1, limits }: WorkerStreamOptions = {},
 ): AsyncGenerator<T> {
-  const worker = new Worker(BOOT, {
-    workerData: { entry: entry.href, input },
+  const worker = new Worker(await workerBundle(entry), {
+    workerData: { input },
+    // Not this process's flags: its `--import tsx` would start a TypeScript loader in the
+    // worker too, which the bundle does not need.
+    execArgv: [],
     ...(limits ? { resourceLimits: limits } : {}),
   });
   const events: Event<T>[] = [];
@@ -69,40 +70,5 @@ export async function* readWorkerStream<T>(
     }
   } finally {
     await worker.terminate();
-  }
-}
-
-/** The input `readWorkerStream` gave this worker. */
-export function workerInput<I>(): I {
-  return (workerData as { input: I }).input;
-}
-
-/** Inside the worker: post what `source` yields as the reader grants credits. */
-export async function serveStream<T>(source: AsyncIterable<T>): Promise<void> {
-  const port = parentPort;
-  if (!port) throw new Error('serveStream runs only on a worker thread');
-  let credits = 0;
-  let wake: (() => void) | null = null;
-  port.on('message', (n: number) => {
-    credits += n;
-    wake?.();
-  });
-  try {
-    for await (const item of source) {
-      while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
-      wake = null;
-      credits--;
-      port.postMessage({ kind: 'item', item } satisfies Reply<T>);
-    }
-    port.postMessage({ kind: 'done' } satisfies Reply<T>);
-  } catch (err) {
-    const error: Extract<Reply<T>, { kind: 'error' }>['error'] =
-      err instanceof AppError
-        ? { code: err.code, fields: err.fields, detail: err.detail, message: err.message }
-        : { message: err instanceof Error ? err.message : String(err) };
-    port.postMessage({ kind: 'error', error } satisfies Reply<T>);
-  } finally {
-    // Nothing more to send: the open port must not keep the thread alive.
-    port.unref();
   }
 }

@@ -1,6 +1,6 @@
 import { createBlindIndexer } from '../../core/crypto/blind-index.ts';
 import { createFieldCipher } from '../../core/crypto/field-cipher.ts';
-import { serveStream, workerInput } from '../../core/workers/worker-stream.ts';
+import { serveStream, workerInput } from '../../core/workers/worker-serve.ts';
 import { prepareRoster, type PrepareWorkerInput } from './roster-prepare.ts';
 
 // The roster's preparation on its own thread (see `prepareRosterInWorker`).
