@@ -429,6 +429,8 @@ describe('our xlsx reader', () => {
       partsZip({ sheet: worksheet(SHEET_ROWS), sharedStrings: SHARED, styles: STYLES }),
     );
     expect(await all(readXlsxRows(file))).toEqual(SHEET_EXPECTED);
+    // The same with the whole shared-string table written out to a temporary file.
+    expect(await all(readXlsxRows(file, { strings: { memoryBytes: 0 } }))).toEqual(SHEET_EXPECTED);
   });
 
   it('reads shared strings stored after the sheet or before it alike (exceljs refused the one or the other)', async () => {
@@ -487,16 +489,40 @@ describe('our xlsx reader', () => {
     expect(strings.get(-1)).toBeUndefined();
   });
 
-  it('keeps shared strings whole across its 1 MiB blocks, a string longer than a block too', () => {
-    const strings = new SharedStrings();
+  it.each([
+    ['in memory', 64 * 1024 * 1024],
+    ['written to a temporary file', 0],
+  ])('keeps shared strings whole across its 64 KiB blocks, a string longer than a block too (%s)', (_, memoryBytes) => {
+    const strings = new SharedStrings({ memoryBytes });
     const make = (i: number) => (i === 70_000 ? '长'.repeat(400_000) : `${i}-${'身份证号码'.repeat(i % 7)}`);
-    // ~1.7 MB of short strings and one of 1.2 MB: several blocks, and more than one offset page.
+    // ~1.7 MB of short strings and one of 1.2 MB: many blocks, and more than one offset page.
     for (let i = 0; i < 140_000; i++) {
       const b = Buffer.from(make(i), 'utf8');
       strings.push(b, 0, b.length);
     }
+    expect(strings.spilled).toBe(memoryBytes === 0);
     for (let i = 0; i < 140_000; i += 997) expect(strings.get(i)).toBe(make(i));
     for (const i of [65_535, 65_536, 69_999, 70_000, 70_001, 139_999]) expect(strings.get(i)).toBe(make(i));
+    // Back and forth across more blocks than the block cache holds.
+    for (let k = 0; k < 2_000; k++) {
+      const i = (k * 7_919) % 140_000;
+      expect(strings.get(i)).toBe(make(i));
+    }
+    strings.close();
+  });
+
+  it('writes the table to an unlinked temporary file only past its memory share', () => {
+    const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('zhgh-strings-'));
+    const strings = new SharedStrings({ memoryBytes: 200_000 });
+    const make = (i: number) => `6101131990010${String(i).padStart(5, '0')}`;
+    for (let i = 0; i < 5_000; i++) strings.push(Buffer.from(make(i)), 0, 18);
+    expect(strings.spilled).toBe(false);
+    for (let i = 5_000; i < 50_000; i++) strings.push(Buffer.from(make(i)), 0, 18);
+    expect(strings.spilled).toBe(true);
+    // Nothing to clean up if the thread is stopped now: the file has no name left.
+    expect(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('zhgh-strings-'))).toEqual(before);
+    expect([0, 4_999, 25_000, 49_999].map((i) => strings.get(i))).toEqual([0, 4_999, 25_000, 49_999].map(make));
+    strings.close();
   });
 
   it('reads a ZIP64 archive', async () => {

@@ -3,7 +3,7 @@ import type ExcelJS from 'exceljs';
 import { AppError } from '../../core/app-error.ts';
 import { DEFAULT_ZIP_LIMITS, type ZipEntry, type ZipLimits } from './file-check.ts';
 import type { SheetRow } from './sheet-row.ts';
-import { SharedStringsParser, type SharedStrings } from './xlsx-shared-strings.ts';
+import { type SharedStrings, SharedStringsParser, type SharedStringsOptions } from './xlsx-shared-strings.ts';
 import { numberText, SheetParser } from './xlsx-sheet.ts';
 import { XlsxArchive } from './xlsx-zip.ts';
 import { decodeEntities, unreadable } from './xlsx-xml.ts';
@@ -185,16 +185,27 @@ async function workbookInfo(archive: XlsxArchive): Promise<WorkbookInfo> {
   };
 }
 
-async function readSharedStrings(archive: XlsxArchive, entry: ZipEntry | undefined): Promise<SharedStrings | null> {
+async function readSharedStrings(
+  archive: XlsxArchive,
+  entry: ZipEntry | undefined,
+  options: SharedStringsOptions,
+): Promise<SharedStrings | null> {
   if (!entry) return null;
-  const parser = new SharedStringsParser();
-  for await (const chunk of archive.chunks(entry)) parser.feed(chunk);
-  if (parser.incomplete) throw unreadable('shared strings cut short');
+  const parser = new SharedStringsParser(options);
+  try {
+    for await (const chunk of archive.chunks(entry)) parser.feed(chunk);
+    if (parser.incomplete) throw unreadable('shared strings cut short');
+  } catch (err) {
+    parser.strings.close();
+    throw err;
+  }
   return parser.strings;
 }
 
 export interface XlsxReadOptions {
   zip?: ZipLimits;
+  /** How much of the shared-string table stays in memory (see `SharedStrings`). */
+  strings?: SharedStringsOptions;
 }
 
 /** Rows of the first worksheet. Reading may stop early (a preview checks only the first rows). */
@@ -205,6 +216,7 @@ export async function* readXlsxRows(file: string, options: XlsxReadOptions = {})
   } catch (err) {
     throw asImportError(err);
   }
+  let strings: SharedStrings | null = null;
   try {
     const info = await workbookInfo(archive);
     if (!info.sheet) return;
@@ -219,7 +231,7 @@ export async function* readXlsxRows(file: string, options: XlsxReadOptions = {})
     };
     const stylesEntry = part(info.styles);
     const styles = stylesEntry ? dateStyles(await archive.text(stylesEntry)) : new Uint8Array(0);
-    const strings = await readSharedStrings(archive, part(info.sharedStrings));
+    strings = await readSharedStrings(archive, part(info.sharedStrings), options.strings ?? {});
     const parser = new SheetParser({ strings, dateStyles: styles, date1904: info.date1904 });
     for await (const chunk of archive.chunks(sheetEntry)) {
       // What follows the rows is not parsed, but still inflated: the size and checksum tests
@@ -234,6 +246,7 @@ export async function* readXlsxRows(file: string, options: XlsxReadOptions = {})
   } catch (err) {
     throw asImportError(err);
   } finally {
+    strings?.close();
     await archive.close();
   }
 }
