@@ -20,6 +20,18 @@ describe('DigitKeyMap', () => {
     expect(map.get('13900000000')).toBeUndefined();
   });
 
+  it('holds as many keys as it was sized for without growing, and grows past them', () => {
+    const map = new DigitKeyMap(10_000);
+    const size = () => (map as unknown as { val: Int32Array }).val.length;
+    const initial = size();
+    expect(initial).toBeLessThanOrEqual(12_600);
+    for (let i = 0; i < 10_000; i++) map.set(String(13_000_000_000 + i * 13), i);
+    expect(size()).toBe(initial);
+    for (let i = 10_000; i < 30_000; i++) map.set(String(13_000_000_000 + i * 13), i);
+    expect(size()).toBeGreaterThan(initial);
+    for (let i = 0; i < 30_000; i += 7) expect(map.get(String(13_000_000_000 + i * 13))).toBe(i);
+  });
+
   it('tells apart keys differing only in the check character’s digits before it', () => {
     const map = new DigitKeyMap();
     map.set('610113199001011234', 5);

@@ -125,7 +125,15 @@ export function createMemberImportHandler(deps: CoreDeps) {
     await job.progress(tally.rowsRead, total);
 
     const prepared = prepareRosterInWorker(
-      { file: p.file, format: p.format, override: p.override, today: p.today, skipThrough: lastRow, chunkRows },
+      {
+        file: p.file,
+        format: p.format,
+        override: p.override,
+        today: p.today,
+        skipThrough: lastRow,
+        chunkRows,
+        expectedRows: total,
+      },
       { cipher, blind },
     );
     try {

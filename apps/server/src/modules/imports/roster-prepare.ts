@@ -24,6 +24,8 @@ export interface PrepareInput {
   /** Rows up to this file row belong to committed chunks: validated, not handed out. */
   skipThrough: number;
   chunkRows: number;
+  /** Rows the file is expected to hold (the job's estimate). */
+  expectedRows: number;
 }
 
 /** A good row as the person row stores it: sensitive values only as blind index and ciphertext. */
@@ -101,6 +103,7 @@ export async function* prepareRoster(
   try {
     const scan = await scanRoster(source.rows, {
       today: input.today,
+      expectedRows: input.expectedRows,
       ...(input.override ? { override: input.override } : {}),
     });
     yield { kind: 'mapping', mapping: scan.mapping };

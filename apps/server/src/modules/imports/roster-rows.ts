@@ -58,9 +58,12 @@ export interface RosterValidatorOptions {
   today: string;
   /** Whether a 6-digit code is a real region (GB/T 2260). */
   isKnownRegion: (code: string) => boolean;
+  /** Rows the file is expected to hold, to size the duplicate checks' tables once. */
+  expectedRows?: number;
 }
 
 const LIMITS = { name: 50, workUnitName: 100 } as const;
+const PRESIZED_ROWS = 1_000_000;
 const NAME_MIN = 2;
 /** Member and card numbers, as the members module takes them. */
 const NUMBER_FORMAT = /^[A-Za-z0-9-]{4,32}$/;
@@ -93,9 +96,12 @@ function cleanName(raw: string): string | null {
 
 export function createRosterValidator(mapping: HeaderMapping, options: RosterValidatorOptions) {
   // Validated ID numbers and phones are all digits (the ID's check character follows from
-  // its first 17), so they fit the compact map: a million rows' duplicate checks in ~50 MB.
-  const seenIds = new DigitKeyMap();
-  const seenPhones = new DigitKeyMap();
+  // its first 17), so they fit the compact map: a million rows' duplicate checks in ~30 MB.
+  // An estimate from a file's declared sizes is trusted up to the largest roster the import is
+  // built for; a bigger file grows the tables as it goes.
+  const expected = Math.min(options.expectedRows ?? 1024, PRESIZED_ROWS);
+  const seenIds = new DigitKeyMap(expected);
+  const seenPhones = new DigitKeyMap(expected);
   const todayDate = new Date(`${options.today}T00:00:00Z`);
   const { columnOf, headers } = mapping;
   // The row being validated. The helpers below read these instead of closing over each row,

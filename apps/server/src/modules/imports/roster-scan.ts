@@ -42,6 +42,8 @@ export interface ScanOptions {
   override?: MappingOverride;
   /** Today, YYYY-MM-DD in Beijing time. */
   today: string;
+  /** Rows the file is expected to hold (sizes the in-file duplicate checks). */
+  expectedRows?: number;
 }
 
 const isKnownRegion = (code: string) => regionsRepository.findByCode(code) !== undefined;
@@ -80,7 +82,11 @@ export async function readHeader(
 /** The header (see `readHeader`), then each non-blank row after it, validated one at a time. */
 export async function scanRoster(rows: AsyncIterator<SheetRow>, options: ScanOptions): Promise<RosterScan> {
   const { headerRow, mapping } = await readHeader(rows, options.override);
-  const validate = createRosterValidator(mapping, { today: options.today, isKnownRegion });
+  const validate = createRosterValidator(mapping, {
+    today: options.today,
+    isKnownRegion,
+    ...(options.expectedRows ? { expectedRows: options.expectedRows } : {}),
+  });
   async function* outcomes() {
     for (let next = await rows.next(); !next.done; next = await rows.next()) {
       if (isBlankRow(next.value.cells)) continue;
