@@ -54,7 +54,8 @@ import { benchCore, benchTarget } from './bench-db.ts';
 
 const TODAY = '2026-06-01';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+// Decimal megabytes, the goal's unit (figures before 2026-11-24 were printed in MiB as "MB").
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
 
 /** Row i of the roster: unique ID number (birth day × sequence), phone and member number. */
 function rosterRow(i: number): Record<RosterField, string> {
