@@ -15,13 +15,21 @@ import * as esbuild from 'esbuild';
  * Built once per process and entry (esbuild takes ~50 ms), into the server's
  * `node_modules/.cache`, named by a hash of its text: processes that start at once (the test
  * runner's) write the same bytes under the same name, each through a rename of its own file.
+ * A new build removes the entry's bundles older than a day (each code change leaves one), and
+ * a process whose bundle was removed meanwhile builds it again.
  */
 const OUT_DIR = fileURLToPath(new URL('../../../node_modules/.cache/zhgh-workers/', import.meta.url));
 
 const built = new Map<string, Promise<URL>>();
 
-export function workerBundle(entry: URL): Promise<URL> {
+const STALE_MS = 24 * 60 * 60 * 1000;
+
+export async function workerBundle(entry: URL): Promise<URL> {
   let bundle = built.get(entry.href);
+  if (bundle && !fs.existsSync(fileURLToPath(await bundle))) {
+    built.delete(entry.href);
+    bundle = undefined;
+  }
   if (!bundle) {
     bundle = build(entry);
     // A failed build is not kept: the next worker tries again.
@@ -55,12 +63,25 @@ async function build(entry: URL): Promise<URL> {
   });
   const text = result.outputFiles[0]!.contents;
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  const file = path.join(OUT_DIR, `${path.basename(source).replace(/\.ts$/, '')}-${hash}.mjs`);
+  const name = path.basename(source).replace(/\.ts$/, '');
+  const file = path.join(OUT_DIR, `${name}-${hash}.mjs`);
   if (!fs.existsSync(file)) {
     await fs.promises.mkdir(OUT_DIR, { recursive: true });
     const own = `${file}.${process.pid}.${Date.now()}`;
     await fs.promises.writeFile(own, text);
     await fs.promises.rename(own, file);
+    await removeStale(name, file);
   }
   return pathToFileURL(file);
+}
+
+/** The entry's other bundles not written for a day (a leftover `.tmp` of a crashed write too). */
+async function removeStale(name: string, keep: string): Promise<void> {
+  const now = Date.now();
+  for (const other of await fs.promises.readdir(OUT_DIR)) {
+    const file = path.join(OUT_DIR, other);
+    if (file === keep || !other.startsWith(`${name}-`)) continue;
+    const stat = await fs.promises.stat(file).catch(() => null);
+    if (stat && now - stat.mtimeMs > STALE_MS) await fs.promises.rm(file, { force: true });
+  }
 }
