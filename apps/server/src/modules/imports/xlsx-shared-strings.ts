@@ -6,9 +6,9 @@ import { type XmlHandler, XmlTokenizer } from './xlsx-xml.ts';
 /**
  * The shared-string table of a workbook, stored compactly: UTF-8 in fixed blocks and a
  * 16-bit start per string within its block (two bytes a string, not four: a million rows
- * bring four million strings). A million distinct ID numbers, phones and member numbers as JS strings
- * cost well over a gigabyte (each its own heap object, most of them two-byte); as bytes they
- * are what the file holds. Blocks rather than one buffer grown by doubling: growth copied the
+ * bring four million strings). A million distinct ID numbers, phones and member numbers as
+ * JS strings cost well over a gigabyte (each its own heap object, most of them two-byte); as
+ * bytes they are what the file holds. Blocks rather than one buffer grown by doubling: growth copied the
  * whole table into one twice its size, so at a million rows the table briefly took three times
  * its text (about 100 MB). A string is decoded when a cell asks for it; a small cache keeps the
  * recurring ones (民族, 政治面貌, 单位) from being decoded a million times.
