@@ -8,7 +8,7 @@ import * as esbuild from 'esbuild';
  * A worker's entry module and the project's own modules it imports, bundled into one plain
  * JavaScript file that a worker thread runs as it is. A worker does not inherit the main
  * thread's TypeScript loader, and registering tsx inside it started a loader thread of its
- * own: about 35 MB for every worker, a tenth of the roster import's memory budget.
+ * own: about 20 MB of peak memory for every worker (the roster import's budget is 400 MB).
  * Packages from node_modules stay imports, resolved from the bundle's folder; the project's
  * workspace packages (`@zhgh/…`, TypeScript sources) are bundled in.
  *
@@ -75,7 +75,7 @@ async function build(entry: URL): Promise<URL> {
   return pathToFileURL(file);
 }
 
-/** The entry's other bundles not written for a day (a leftover `.tmp` of a crashed write too). */
+/** The entry's other bundles not written for a day (a crashed process's half-written one too). */
 async function removeStale(name: string, keep: string): Promise<void> {
   const now = Date.now();
   for (const other of await fs.promises.readdir(OUT_DIR)) {
