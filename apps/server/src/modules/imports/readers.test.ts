@@ -443,6 +443,13 @@ describe('our xlsx reader', () => {
     }
   });
 
+  it('leaves a failed system call as it is: the server’s trouble, not an unreadable file', async () => {
+    // A folder where the file should be: opening works, reading fails with EISDIR.
+    const err = await all(readXlsxRows(tmp.dir)).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(AppError);
+    expect((err as NodeJS.ErrnoException).code).toBe('EISDIR');
+  });
+
   it('reads dates of the 1904 date system', async () => {
     const sheet = worksheet(
       '<x:row r="1"><x:c r="A1" s="1"><x:v>31416</x:v></x:c><x:c r="B1"><x:v>31416</x:v></x:c></x:row>',

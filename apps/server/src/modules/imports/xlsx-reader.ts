@@ -251,7 +251,11 @@ export async function* readXlsxRows(file: string, options: XlsxReadOptions = {})
   }
 }
 
-function asImportError(err: unknown): AppError {
+function asImportError(err: unknown): Error {
   if (err instanceof AppError) return err;
+  // A failed system call (the disk full while shared strings spill, the stored upload gone)
+  // is the server's trouble, not the file's: it fails the job as it is rather than asking the
+  // uploader for a better file.
+  if (err instanceof Error && 'syscall' in err) return err;
   return new AppError('IMPORT_FILE_UNREADABLE', undefined, (err as Error).message);
 }
