@@ -321,8 +321,8 @@ export function createMemberImportHandler(deps: CoreDeps) {
         // name, which leads six search indexes (migrations 0008 and 0020), a fifth of the write
         // time on SQLite; persons by the ID number's blind index (unique), which no longer
         // carries a name index since migration 0021: 6 % of the import.
-        newPersons.sort(byIdIndex);
-        memberships.sort(byName);
+        newPersons.sort(bytewiseBy('id_number_index'));
+        memberships.sort(bytewiseBy('name'));
         await repo.insertPersons(trx, dialect, newPersons);
         await repo.insertMemberships(trx, dialect, memberships);
         await applyCounterDeltas(trx, dialect, deltas);
@@ -370,9 +370,14 @@ export function createMemberImportHandler(deps: CoreDeps) {
   };
 }
 
-const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-const byIdIndex = (a: { id_number_index: string }, b: { id_number_index: string }) =>
-  a.id_number_index < b.id_number_index ? -1 : a.id_number_index > b.id_number_index ? 1 : 0;
+/**
+ * Rows in the order of one text column: JavaScript's code-unit order, near enough to the
+ * index's byte order for what it is for, pages just read (not `localeCompare`, far slower).
+ */
+const bytewiseBy =
+  <K extends string>(key: K) =>
+  (a: Record<K, string>, b: Record<K, string>) =>
+    a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0;
 
 /** The problems of a row whose required column is missing from the file altogether. */
 function missingColumns(o: PreparedRow, mapping: HeaderMapping): RosterProblem[] {
