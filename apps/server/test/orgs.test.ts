@@ -112,6 +112,39 @@ function expectSame404(outOfScope: InjectResult, missing: InjectResult) {
   expect(withoutRequestId(outOfScope)).toEqual(withoutRequestId(missing));
 }
 
+/** An application filed at `org`, in a state of `kind`, as the workflow engine stores one. */
+async function fileCase(org: OrganizationTable, kind: string): Promise<string> {
+  const id = newId();
+  const now = new Date().toISOString();
+  await app.core.db
+    .insertInto('workflow_instance')
+    .values({
+      id,
+      definition_key: 'test.case',
+      definition_version: 1,
+      subject_type: 'test',
+      subject_id: null,
+      applicant_user_id: null,
+      applicant_person_id: null,
+      org_id: org.id,
+      org_path: org.path,
+      province_root: org.province_root,
+      state: kind,
+      state_kind: kind,
+      data: '{}',
+      version: 1,
+      history_seq: 0,
+      due_at: null,
+      reminded_on: null,
+      created_by: null,
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+    })
+    .execute();
+  return id;
+}
+
 const grassrootsUnder = (parent: OrganizationTable, name?: string) =>
   makeOrg(app, { parent, type: 'grassroots', ...(name ? { name } : {}) });
 
@@ -733,6 +766,32 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
     expect(errorOf(again)).toMatchObject({ status: 409, code: 'ORG_NOT_ACTIVE' });
   });
 
+  it('refuses while an application filed there is under way (with the count), not once it is decided', async () => {
+    const union = await grassrootsUnder(tree.county);
+    const dissolve = () => call(countyA, orgRoutes.dissolve, { params: { id: union.id }, body: { reason: '撤销' } });
+    await fileCase(union, 'rejected');
+    await fileCase(union, 'done');
+    await fileCase(union, 'withdrawn');
+    const pending = [
+      await fileCase(union, 'review'),
+      await fileCase(union, 'notice'),
+      await fileCase(union, 'waiting'),
+    ];
+    const refused = await dissolve();
+    expect(errorOf(refused)).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES', fields: ['params.id'] });
+    const detail = refused.json<{ error: { fields: { message: { 'zh-CN': string; en: string } }[] } }>().error
+      .fields[0]!;
+    expect(detail.message['zh-CN']).toContain('3 件申请');
+    expect(detail.message.en).toContain('3 application(s)');
+    expect(await orgRow(union.id)).toMatchObject({ status: 'active' });
+    await app.core.db
+      .updateTable('workflow_instance')
+      .set({ state: 'done', state_kind: 'done' })
+      .where('id', 'in', pending)
+      .execute();
+    expect((await dissolve()).status).toBe(200);
+  });
+
   it('happy path: units pass to the parent, grants are revoked and their sessions end, nothing is deleted', async () => {
     const union = await grassrootsUnder(tree.county);
     const unit = await makeWorkUnit(app, { org: union });
@@ -820,6 +879,31 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
       code: 'ORG_TREE_RULE',
       fields: ['body.targetId'],
     });
+  });
+
+  it('refuses while an application filed at the source is under way; one filed below it moves with its union', async () => {
+    const source = await grassrootsUnder(tree.county);
+    const target = await grassrootsUnder(tree.county);
+    const group = await makeOrg(app, { parent: source, type: 'group' });
+    const below = await fileCase(group, 'review');
+    const open = await fileCase(source, 'waiting');
+    const merge = () =>
+      call(countyA, orgRoutes.merge, { params: { id: source.id }, body: { targetId: target.id, reason: '合并' } });
+    const refused = await merge();
+    expect(errorOf(refused)).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES', fields: ['params.id'] });
+    expect(await orgRow(source.id)).toMatchObject({ status: 'active' });
+    await app.core.db
+      .updateTable('workflow_instance')
+      .set({ state: 'withdrawn', state_kind: 'withdrawn' })
+      .where('id', '=', open)
+      .execute();
+    expect((await merge()).status).toBe(200);
+    const moved = await app.core.db
+      .selectFrom('workflow_instance')
+      .select(['org_id', 'org_path'])
+      .where('id', '=', below)
+      .executeTakeFirstOrThrow();
+    expect(moved).toEqual({ org_id: group.id, org_path: `${target.path}${group.id}/` });
   });
 
   it('happy path: members keep their history, children, units and accounts follow, grants end', async () => {

@@ -110,6 +110,11 @@ export const ERRORS = {
     '该组织还有会员，请先办理会籍接转或将该组织合并',
     'The organization still has members; transfer them or merge the organization first',
   ),
+  ORG_HAS_OPEN_CASES: e(
+    409,
+    '该组织还有未办结的申请，请先办结',
+    'The organization still has applications under way; decide them first',
+  ),
   WORK_UNIT_CREDIT_CODE_TAKEN: e(
     409,
     '该统一社会信用代码已登记给其他单位',

@@ -170,12 +170,12 @@ export const orgRoutes = {
     path: '/api/orgs/:id/dissolve',
     tag: 'organizations',
     summary:
-      'Dissolve an organization without active children or members: its work units pass to the parent, its grants are revoked; nothing is deleted',
+      'Dissolve an organization without active children, members or applications under way: its work units pass to the parent, its grants are revoked; nothing is deleted',
     permission: 'org.restructure',
     params: z.object({ id: idSchema }),
     body: z.strictObject({ reason: reasonSchema.describe('Why it is dissolved (e.g. the unit closed)') }),
     output: orgOutput,
-    errors: ['NOT_FOUND', 'ORG_IS_ROOT', 'ORG_NOT_ACTIVE', 'ORG_HAS_CHILDREN', 'ORG_HAS_MEMBERS'],
+    errors: ['NOT_FOUND', 'ORG_IS_ROOT', 'ORG_NOT_ACTIVE', 'ORG_HAS_CHILDREN', 'ORG_HAS_MEMBERS', 'ORG_HAS_OPEN_CASES'],
   }),
   merge: defineRoute({
     id: 'org.merge',
@@ -183,7 +183,7 @@ export const orgRoutes = {
     path: '/api/orgs/:id/merge',
     tag: 'organizations',
     summary:
-      'Merge an organization into another: members transferred with their history, children and work units moved, grants at the source revoked',
+      'Merge an organization into another once no application filed at it is under way: members transferred with their history, children and work units moved, grants at the source revoked',
     permission: 'org.restructure',
     params: z.object({ id: idSchema }),
     body: z.strictObject({
@@ -203,6 +203,13 @@ export const orgRoutes = {
       workUnitsMoved: z.number().int().describe('Work units re-pointed to the target'),
       grantsRevoked: z.number().int().describe('Live grants at the source that were revoked'),
     }),
-    errors: ['NOT_FOUND', 'ORG_IS_ROOT', 'ORG_MOVE_INTO_SUBTREE', 'ORG_NOT_ACTIVE', 'ORG_TREE_RULE'],
+    errors: [
+      'NOT_FOUND',
+      'ORG_IS_ROOT',
+      'ORG_MOVE_INTO_SUBTREE',
+      'ORG_NOT_ACTIVE',
+      'ORG_TREE_RULE',
+      'ORG_HAS_OPEN_CASES',
+    ],
   }),
 };

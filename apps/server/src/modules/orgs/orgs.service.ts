@@ -8,6 +8,8 @@ import { diffFields, provinceRootOf } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
+import { PENDING_KINDS } from '../../core/workflow/definition.ts';
+import { workflowRepository } from '../../core/workflow/workflow.repository.ts';
 import type { WriteScope } from '../../core/unit-of-work.ts';
 import { lockChain, lockShared } from '../../db/dialect.ts';
 import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
@@ -49,6 +51,23 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
     if (!org) throw AppError.notFound();
     requireInScope(scope, org.path);
     return org;
+  }
+
+  /**
+   * An organization that stops (dissolved or merged) loses its grants, and each module's own
+   * record of an application names it: an application still under way there would wait on a
+   * union nobody acts for. So those are decided first, as members are transferred first.
+   */
+  async function refuseOpenCases(q: Q, org: OrganizationTable): Promise<void> {
+    const open = await workflowRepository.countAtOrg(q, org, PENDING_KINDS);
+    if (open > 0) {
+      throw new AppError('ORG_HAS_OPEN_CASES', [
+        fieldError('params.id', 'invalid', {
+          'zh-CN': `该组织还有 ${open} 件申请未办结（待审核、公示中或待申请人补正），请先办结`,
+          en: `The organization still has ${open} application(s) under review, on notice or waiting for the applicant: decide them first`,
+        }),
+      ]);
+    }
   }
 
   async function insertUnder(
@@ -341,6 +360,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
         requireNotRoot(org);
         requireActive(org);
         if ((await repo.activeChildKinds(q, org.id)).length > 0) throw new AppError('ORG_HAS_CHILDREN');
+        await refuseOpenCases(q, org);
         const members = await repo.countOpenMemberships(q, dialect, org.path);
         if (members > 0) {
           throw new AppError('ORG_HAS_MEMBERS', [
@@ -411,6 +431,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
         const source = await loadIn(q, id, scope);
         const target = await loadIn(q, input.targetId, scope);
         checkMerge(source, target, await repo.activeChildKinds(q, source.id));
+        await refuseOpenCases(q, source);
         return { source, target };
       };
       await check(db);
