@@ -3,6 +3,7 @@ import { demoBanner, demoDataWanted, seedDemoData } from './cli/seed.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { outboxFile } from './core/notify/sms.ts';
 import { DatabaseUnreachableError, migrateToLatest, openDatabase } from './db/database.ts';
+import { sweepStaleUploads } from './http/files.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   const now = offsetMs > 0 ? () => new Date(Date.now() + offsetMs) : undefined;
   const app = await buildApp({ config, database, ...(now ? { now } : {}) });
   const seeded = demoDataWanted(config) && (await seedDemoData(app));
+  const staleUploads = await sweepStaleUploads();
+  if (staleUploads > 0) app.log.info({ staleUploads }, 'removed upload folders left by an earlier process');
 
   let closing = false;
   const shutdown = (signal: string) => {

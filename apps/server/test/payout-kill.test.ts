@@ -34,6 +34,7 @@ const sys = { actor: SYSTEM_ACTOR };
 let app: FastifyInstance;
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let dataDir: string;
+let tmpDir: string;
 let server: ServerProcess | null = null;
 const log: string[] = [];
 
@@ -43,6 +44,7 @@ beforeAll(async () => {
   dataDir =
     db.target.kind === 'sqlite' ? path.dirname(db.target.file) : fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-kill-'));
   app = await buildApp({ config: testConfig({ DATA_DIR: dataDir }), database: db.database, runJobs: false });
+  tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-kill-tmp-'));
 });
 
 afterAll(async () => {
@@ -50,6 +52,7 @@ afterAll(async () => {
   await app.close();
   await db.drop();
   fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.rmSync(tmpDir, { recursive: true, force: true });
   console.log(`payout kill test: ${log.join('; ')}`);
 });
 
@@ -248,6 +251,8 @@ async function batchStatus(batchId: string) {
 const start = async () => {
   server = await startServerProcess({
     DATA_DIR: dataDir,
+    // The killed server's uploads in flight stay in its temporary folder: this test's own.
+    TMPDIR: tmpDir,
     ...(db.target.kind === 'postgres' ? { DATABASE_URL: db.target.url } : {}),
   });
   return server.url;

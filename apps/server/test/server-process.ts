@@ -19,7 +19,11 @@ export interface ServerProcess {
  * wrapper, whose SIGKILL would orphan the server it spawned), on a free port, over the
  * database and data folder given.
  */
-export async function startServerProcess(env: { DATA_DIR: string; DATABASE_URL?: string }): Promise<ServerProcess> {
+export async function startServerProcess(env: {
+  DATA_DIR: string;
+  DATABASE_URL?: string;
+  TMPDIR?: string;
+}): Promise<ServerProcess> {
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...env,

@@ -29,6 +29,31 @@ export interface ReceivedUpload {
   cleanup: () => Promise<void>;
 }
 
+/** Folders of uploads in flight, in the temporary folder (`TMPDIR`), are named so. */
+const UPLOAD_PREFIX = 'zhgh-upload-';
+/** An upload is received and checked within minutes: a folder older than this lost its process. */
+const STALE_UPLOAD_MS = 60 * 60_000;
+
+/**
+ * Remove upload folders that a killed or crashed server left behind (a request's own
+ * cleanup never ran): a roster holds ID numbers and phones in the clear, so it must not
+ * outlive the request that brought it. Run at start; an hour's margin spares the uploads in
+ * flight of another server sharing the folder. Returns how many were removed.
+ */
+export async function sweepStaleUploads(now: number = Date.now(), dir: string = os.tmpdir()): Promise<number> {
+  const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(UPLOAD_PREFIX)) continue;
+    const folder = path.join(dir, name);
+    const stat = await fs.promises.stat(folder).catch(() => null);
+    if (!stat?.isDirectory() || now - stat.mtimeMs <= STALE_UPLOAD_MS) continue;
+    await fs.promises.rm(folder, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 /** Text fields are short (ids, a JSON mapping): 64 KB each, at most 20. */
 const FIELD_LIMITS = { fields: 20, fieldSize: 64 * 1024, files: 1, parts: 21 } as const;
 
@@ -43,7 +68,7 @@ export async function receiveUpload(
       en: 'Send the file as multipart/form-data',
     });
   }
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'zhgh-upload-'));
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), UPLOAD_PREFIX));
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
