@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './database.ts';
-import { sqliteEachRow } from './dialect.ts';
+import { duringBulkWrite, sqliteEachRow } from './dialect.ts';
 
 /**
  * The SQLite dialect's prepared-statement cache and `sqliteEachRow`, on an in-memory database
@@ -78,5 +81,56 @@ describe('SQLite statement cache', () => {
     for await (const row of query.stream()) streamed.push(row.label);
     expect(streamed).toEqual(['a', 'b']);
     expect((await query.execute()).map((r) => r.label)).toEqual(['a', 'b']);
+  });
+});
+
+describe('duringBulkWrite (SQLite)', () => {
+  it('checkpoints the log less often while the outermost bulk write runs, then copies it back and truncates it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-bulk-'));
+    const file = path.join(dir, 'bulk.sqlite');
+    const onFile = await openDatabase({ kind: 'sqlite', file });
+    const fileDb = onFile.db as unknown as Kysely<T>;
+    const threshold = async () =>
+      Number(Object.values((await sql<object>`pragma wal_autocheckpoint`.execute(fileDb)).rows[0]!)[0]);
+    try {
+      await sql`create table item (id integer primary key, label text not null)`.execute(fileDb);
+      expect(await threshold()).toBe(1000);
+      await duringBulkWrite(fileDb as Kysely<unknown>, 'sqlite', async () => {
+        expect(await threshold()).toBe(100_000);
+        // A second import at the same time: the first to end leaves the threshold alone.
+        await duringBulkWrite(fileDb as Kysely<unknown>, 'sqlite', async () => {
+          await fileDb.insertInto('item').values({ id: 1, label: 'a' }).execute();
+        });
+        expect(await threshold()).toBe(100_000);
+        for (let i = 2; i <= 50; i++) {
+          await fileDb
+            .insertInto('item')
+            .values({ id: i, label: 'x'.repeat(5000) })
+            .execute();
+        }
+        expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(50 * 4096);
+      });
+      expect(await threshold()).toBe(1000);
+      expect(fs.statSync(`${file}-wal`).size).toBe(0);
+      expect(
+        await fileDb
+          .selectFrom('item')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirst(),
+      ).toEqual({
+        n: 50,
+      });
+
+      // A failing bulk write restores the threshold too, and fails as itself.
+      await expect(
+        duringBulkWrite(fileDb as Kysely<unknown>, 'sqlite', () => Promise.reject(new Error('chunk failed'))),
+      ).rejects.toThrow('chunk failed');
+      expect(await threshold()).toBe(1000);
+      // PostgreSQL has no such threshold: the work runs as it is.
+      expect(await duringBulkWrite(fileDb as Kysely<unknown>, 'postgres', async () => threshold())).toBe(1000);
+    } finally {
+      await onFile.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,6 +20,9 @@ import pg from 'pg';
  */
 export type DialectName = 'sqlite' | 'postgres';
 
+/** SQLite's own threshold (WAL frames) for copying the write-ahead log back after a commit. */
+const WAL_AUTOCHECKPOINT = 1_000;
+
 /**
  * Column types that differ between the engines. Timestamps are UTC on both. Flags are
  * integers 0/1 on both (better-sqlite3 cannot bind booleans), JSON is text on both.
@@ -93,6 +96,7 @@ export function createDialect(
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
   return {
     dialect: new SqliteDialect({ database: withStatementCache(db) }),
     name: 'sqlite',
@@ -176,6 +180,39 @@ function runEach(statement: Database.Statement, rows: readonly (readonly unknown
  */
 export function sqliteEachRow(text: string, rows: readonly (readonly unknown[])[]): CompiledQuery {
   return CompiledQuery.raw(text, [new EachRow(rows)]);
+}
+
+/**
+ * The threshold while a bulk write runs: about 400 MB of log, four or so 5,000-row import
+ * chunks (some 25,000 frames each). Each chunk dirties a page of every random-keyed index
+ * for most of its rows; copied back after every commit, the same pages went to the database
+ * file chunk after chunk, where copied back every few chunks each goes once (decision 0011).
+ */
+const BULK_WAL_AUTOCHECKPOINT = 100_000;
+/** Bulk writes running per SQLite database: the threshold goes back when the last one ends. */
+const bulkWrites = new WeakMap<object, number>();
+
+/**
+ * Run a long series of write transactions (a roster import) with SQLite checkpointing its log
+ * less often, then copy the log back and truncate it, so the file does not stay at the
+ * bulk size and the next request's commit does not pay for the copy. PostgreSQL: as is.
+ */
+export async function duringBulkWrite<T>(db: Kysely<unknown>, name: DialectName, fn: () => Promise<T>): Promise<T> {
+  if (name !== 'sqlite') return fn();
+  const running = bulkWrites.get(db) ?? 0;
+  bulkWrites.set(db, running + 1);
+  if (running === 0) await sql`pragma wal_autocheckpoint = ${sql.lit(BULK_WAL_AUTOCHECKPOINT)}`.execute(db);
+  try {
+    return await fn();
+  } finally {
+    const left = bulkWrites.get(db)! - 1;
+    bulkWrites.set(db, left);
+    if (left === 0) {
+      await sql`pragma wal_autocheckpoint = ${sql.lit(WAL_AUTOCHECKPOINT)}`.execute(db);
+      // Blocked by a reader, it copies what it can and the next commit's checkpoint goes on.
+      await sql`pragma wal_checkpoint(truncate)`.execute(db);
+    }
+  }
 }
 
 /**

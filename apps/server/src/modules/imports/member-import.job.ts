@@ -16,7 +16,7 @@ import { AppError } from '../../core/app-error.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { JobContext } from '../../core/jobs/jobs.ts';
-import { lockShared } from '../../db/dialect.ts';
+import { duringBulkWrite, lockShared } from '../../db/dialect.ts';
 import type { ImportProblemTable, MembershipTable, PersonTable } from '../../db/schema.ts';
 import { checkUnionAcceptsMembers, formatMemberNumber } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
@@ -108,7 +108,7 @@ interface Candidate {
 }
 
 export function createMemberImportHandler(deps: CoreDeps) {
-  const { write, dialect, cipher, blind, config } = deps;
+  const { db, write, dialect, cipher, blind, config } = deps;
 
   return async function memberImport(
     job: JobContext<MemberImportPayload, MemberImportCheckpoint>,
@@ -143,11 +143,13 @@ export function createMemberImportHandler(deps: CoreDeps) {
       await job.throwIfCancelled();
       // The worker prepares the next chunk while this one is written; one write at a time, in
       // order, so checkpoints and the tally follow the file.
-      for await (const message of prepared) {
-        if (message.kind !== 'rows') continue;
-        await job.throwIfCancelled();
-        await writeChunk(message.rows, mapping);
-      }
+      await duringBulkWrite(db as Kysely<unknown>, dialect, async () => {
+        for await (const message of prepared) {
+          if (message.kind !== 'rows') continue;
+          await job.throwIfCancelled();
+          await writeChunk(message.rows, mapping);
+        }
+      });
     } finally {
       await prepared.return(undefined);
     }
