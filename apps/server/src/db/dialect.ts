@@ -199,9 +199,9 @@ const bulkWrites = new WeakMap<object, number>();
  */
 export async function duringBulkWrite<T>(db: Kysely<unknown>, name: DialectName, fn: () => Promise<T>): Promise<T> {
   if (name !== 'sqlite') return fn();
-  const running = bulkWrites.get(db) ?? 0;
-  bulkWrites.set(db, running + 1);
-  if (running === 0) await sql`pragma wal_autocheckpoint = ${sql.lit(BULK_WAL_AUTOCHECKPOINT)}`.execute(db);
+  if (!bulkWrites.get(db)) await sql`pragma wal_autocheckpoint = ${sql.lit(BULK_WAL_AUTOCHECKPOINT)}`.execute(db);
+  // Counted once the threshold is set: a failed pragma leaves nothing to undo.
+  bulkWrites.set(db, (bulkWrites.get(db) ?? 0) + 1);
   try {
     return await fn();
   } finally {
