@@ -112,8 +112,8 @@ export const ERRORS = {
   ),
   ORG_HAS_OPEN_CASES: e(
     409,
-    '该组织还有未办结的申请，请先办结',
-    'The organization still has applications under way; decide them first',
+    '该组织还有待审核或公示中的申请，请先办结',
+    'The organization still has applications under review or on notice; decide them first',
   ),
   WORK_UNIT_CREDIT_CODE_TAKEN: e(
     409,

@@ -170,7 +170,7 @@ export const orgRoutes = {
     path: '/api/orgs/:id/dissolve',
     tag: 'organizations',
     summary:
-      'Dissolve an organization without active children, members or applications under way: its work units pass to the parent, its grants are revoked; nothing is deleted',
+      'Dissolve an organization without active children, members or applications awaiting its review or on notice: its work units pass to the parent, its grants are revoked; nothing is deleted',
     permission: 'org.restructure',
     params: z.object({ id: idSchema }),
     body: z.strictObject({ reason: reasonSchema.describe('Why it is dissolved (e.g. the unit closed)') }),
@@ -183,7 +183,7 @@ export const orgRoutes = {
     path: '/api/orgs/:id/merge',
     tag: 'organizations',
     summary:
-      'Merge an organization into another once no application filed at it is under way: members transferred with their history, children and work units moved, grants at the source revoked',
+      'Merge an organization into another once no application filed at it awaits review or is on notice: members transferred with their history, children and work units moved, grants at the source revoked',
     permission: 'org.restructure',
     params: z.object({ id: idSchema }),
     body: z.strictObject({

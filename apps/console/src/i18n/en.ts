@@ -351,9 +351,9 @@ const en: ConsoleMessages = {
     explain: {
       move: 'The organization moves with its whole subtree; members and work units stay with it.',
       merge:
-        'Applications filed here are decided first. Members transfer to the target with their history, children and work units move under it, grants here are revoked; nothing is deleted.',
+        'Applications here awaiting review or on notice are decided first. Members transfer to the target with their history, children and work units move under it, grants here are revoked; nothing is deleted.',
       dissolve:
-        'Only an organization without active children, members or applications under way can be dissolved; its work units pass to the parent and its grants are revoked.',
+        'Only an organization without active children, members or applications awaiting review or on notice can be dissolved; its work units pass to the parent and its grants are revoked.',
     },
     newParent: 'New parent',
     mergeTarget: 'Merge into',

@@ -23,11 +23,6 @@ export type StateKind = (typeof STATE_KINDS)[number];
 
 /** Kinds whose instances wait on a union: the queue shows these. */
 export const UNION_KINDS: readonly StateKind[] = ['review', 'notice'];
-/**
- * Kinds of an instance still under way, a union or the applicant having to act. Rejected is
- * not among them: the union has decided, and an appeal or a resubmission starts anew.
- */
-export const PENDING_KINDS: readonly StateKind[] = ['review', 'notice', 'waiting'];
 /** Kinds that end an instance: nothing may leave them. */
 export const FINAL_KINDS: readonly StateKind[] = ['done', 'withdrawn'];
 

@@ -8,7 +8,7 @@ import { diffFields, provinceRootOf } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
-import { PENDING_KINDS } from '../../core/workflow/definition.ts';
+import { UNION_KINDS } from '../../core/workflow/definition.ts';
 import { workflowRepository } from '../../core/workflow/workflow.repository.ts';
 import type { WriteScope } from '../../core/unit-of-work.ts';
 import { lockChain, lockShared } from '../../db/dialect.ts';
@@ -54,17 +54,20 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
   }
 
   /**
-   * An organization that stops (dissolved or merged) loses its grants, and each module's own
-   * record of an application names it: an application still under way there would wait on a
-   * union nobody acts for. So those are decided first, as members are transferred first.
+   * An organization that stops (dissolved or merged) loses its grants and takes no members,
+   * and each module's own record of an application names it: an application waiting there on
+   * the union's decision would stay undecided, or be approved into a union that no longer
+   * takes anyone. So its cadres decide those first, as members are transferred first. One
+   * waiting on the applicant (a founding's assembly being prepared, for weeks) does not stop
+   * the restructuring: the cadres could not hasten it.
    */
   async function refuseOpenCases(q: Q, org: OrganizationTable): Promise<void> {
-    const open = await workflowRepository.countAtOrg(q, org, PENDING_KINDS);
+    const open = await workflowRepository.countAtOrg(q, org, UNION_KINDS);
     if (open > 0) {
       throw new AppError('ORG_HAS_OPEN_CASES', [
         fieldError('params.id', 'invalid', {
-          'zh-CN': `该组织还有 ${open} 件申请未办结（待审核、公示中或待申请人补正），请先办结`,
-          en: `The organization still has ${open} application(s) under review, on notice or waiting for the applicant: decide them first`,
+          'zh-CN': `该组织还有 ${open} 件申请待审核或在公示中，请先办结`,
+          en: `The organization still has ${open} application(s) under review or on notice: decide them first`,
         }),
       ]);
     }
