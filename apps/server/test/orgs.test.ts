@@ -145,6 +145,15 @@ async function fileCase(org: OrganizationTable, kind: string): Promise<string> {
   return id;
 }
 
+/** Applications filed by `fileCase` moved on to a final state of `kind`. */
+async function closeCases(ids: readonly string[], kind: 'done' | 'withdrawn'): Promise<void> {
+  await app.core.db
+    .updateTable('workflow_instance')
+    .set({ state: kind, state_kind: kind })
+    .where('id', 'in', ids)
+    .execute();
+}
+
 const grassrootsUnder = (parent: OrganizationTable, name?: string) =>
   makeOrg(app, { parent, type: 'grassroots', ...(name ? { name } : {}) });
 
@@ -779,11 +788,7 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
     expect(detail.message['zh-CN']).toContain('3 件申请');
     expect(detail.message.en).toContain('3 application(s)');
     expect(await orgRow(union.id)).toMatchObject({ status: 'active' });
-    await app.core.db
-      .updateTable('workflow_instance')
-      .set({ state: 'done', state_kind: 'done' })
-      .where('id', 'in', pending)
-      .execute();
+    await closeCases(pending, 'done');
     expect((await dissolve()).status).toBe(200);
   });
 
@@ -887,11 +892,7 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     const refused = await merge();
     expect(errorOf(refused)).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES', fields: ['params.id'] });
     expect(await orgRow(source.id)).toMatchObject({ status: 'active' });
-    await app.core.db
-      .updateTable('workflow_instance')
-      .set({ state: 'withdrawn', state_kind: 'withdrawn' })
-      .where('id', '=', open)
-      .execute();
+    await closeCases([open], 'withdrawn');
     expect((await merge()).status).toBe(200);
     const moved = await app.core.db
       .selectFrom('workflow_instance')
