@@ -21,7 +21,7 @@ export function useFormError<K extends string>(prefix = 'body.'): FormError<K> {
   const error = shallowRef<ApiError>();
   return {
     fields: computed(() => (error.value?.fieldMessages(locale(), prefix) ?? {}) as Partial<Record<K, string>>),
-    message: computed(() => error.value?.messageIn(locale()) ?? ''),
+    message: computed(() => (error.value ? bannerOf(error.value, prefix) : '')),
     set(err) {
       if (!isApiError(err)) throw err;
       error.value = err;
@@ -30,6 +30,18 @@ export function useFormError<K extends string>(prefix = 'body.'): FormError<K> {
       error.value = undefined;
     },
   };
+}
+
+/**
+ * The line above the form. A refusal about something the form has no field for (the
+ * organization in the path: "still 3 applications under review") says more in its field
+ * message than the code's general one ("applications are still open"), and under no field
+ * would it never be seen; so such messages take the banner's place.
+ */
+export function bannerOf(error: ApiError, prefix: string): string {
+  const l = locale();
+  const outside = error.fields.filter((f) => !f.field.startsWith(prefix)).map((f) => f.message[l]);
+  return outside.length > 0 ? outside.join(l === 'zh-CN' ? '；' : '; ') : error.messageIn(l);
 }
 
 export interface Submit {
