@@ -38,6 +38,8 @@ import ExcelJS from 'exceljs';
 import pg from 'pg';
 import { SYSTEM_ACTOR } from '../apps/server/src/core/actor.ts';
 import { createInProcessJobQueue } from '../apps/server/src/core/jobs/jobs.ts';
+import { createWorkflowRegistry } from '../apps/server/src/core/workflow/definition.ts';
+import { createWorkflowEngine } from '../apps/server/src/core/workflow/engine.ts';
 import { migrateToLatest, openDatabase, type Target } from '../apps/server/src/db/database.ts';
 import { MEMBERSHIP_COLUMNS } from '../apps/server/src/db/schema.ts';
 import { PERSON_COLUMNS } from '../apps/server/src/modules/imports/imports.repository.ts';
@@ -226,7 +228,7 @@ async function importPhase(file: string, format: 'csv' | 'xlsx'): Promise<Omit<P
     await migrateToLatest(database);
     const core = benchCore(database, 1);
     const ctx = { actor: SYSTEM_ACTOR };
-    const orgs = createOrgsService(core, createRegionsService());
+    const orgs = createOrgsService(core, createRegionsService(), createWorkflowEngine(core, createWorkflowRegistry()));
     const root = await orgs.createRoot(ctx, { name: '基准省总工会', level: 'province' });
     const union = await orgs.provisionChild(ctx, {
       parentId: root.id,

@@ -686,3 +686,71 @@ describe('POST /api/founding/applications/:id/steps', () => {
     expect(denied).toMatchObject({ state: 'appealDenied', status: 'closed', actions: [] });
   });
 });
+
+describe('a handling union that merges or is dissolved', () => {
+  const childOf = (parent: OrganizationTable, name: string, type: 'federation' | 'township', level: 'county' | null) =>
+    app.services.orgs.provisionChild(sys, {
+      parentId: parent.id,
+      name: unique(name),
+      type,
+      level,
+      regionCode: '610116',
+    });
+
+  it('hands its applications on, waiting or refused; the new union is founded under the one that took them', async () => {
+    const county = await childOf(tree.city, '长安区总工会', 'federation', 'county');
+    const merging = await childOf(county, '韦曲街道工会', 'township', null);
+    const into = await childOf(county, '郭杜街道工会', 'township', null);
+    const apply = async () => {
+      const x = await applicant({ regionCode: '610116', handlingOrgId: merging.id });
+      await attach(x.a, x.application.instanceId, 'businessLicence');
+      return x;
+    };
+    const x = await apply();
+    const y = await apply();
+    await ok(cityReviewer, x.application.id, { action: 'approve' });
+    await ok(cityReviewer, y.application.id, { action: 'reject', comment: '职工人数有误' });
+    const merged = await cityReviewer.post(`/api/orgs/${merging.id}/merge`, { targetId: into.id, reason: '街道合并' });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+
+    const get = async (a: Agent, id: string) => (await a.get(`/api/founding/applications/${id}`)).json<Application>();
+    expect(await get(x.a, x.application.id)).toMatchObject({ state: 'preparing', handlingOrgId: into.id });
+    expect(await get(y.a, y.application.id)).toMatchObject({ state: 'rejected', handlingOrgId: into.id });
+    const inbox = (await x.a.get('/api/me/notifications')).json<{ items: { body: { 'zh-CN': string } }[] }>();
+    expect(inbox.items.some((n) => n.body['zh-CN'].includes(`转由${into.name}办理`))).toBe(true);
+
+    // The journey goes on at the union it merged into.
+    const id = x.application.id;
+    await attach(x.a, x.application.instanceId, 'assemblyPlan');
+    await ok(x.a, id, { action: 'requestAssembly', assembly: assembly() });
+    await ok(cityReviewer, id, { action: 'approveAssembly' });
+    await attach(x.a, x.application.instanceId, 'minutes');
+    await attach(x.a, x.application.instanceId, 'voteTally');
+    await ok(x.a, id, { action: 'submitResults', election: election() });
+    const founded = await ok(cityReviewer, id, { action: 'approveResults' });
+    expect(founded.state).toBe('founded');
+    const union = (await cityReviewer.get(`/api/orgs/${founded.unionOrgId}`)).json<{ parentId: string }>();
+    expect(union.parentId).toBe(into.id);
+    await countersAgree([tree.province, tree.city, county, into]);
+  });
+
+  it('hands a dissolved union’s applications to the union above it', async () => {
+    const county = await childOf(tree.city, '鄠邑区总工会', 'federation', 'county');
+    const closing = await childOf(county, '甘亭街道工会', 'township', null);
+    const x = await applicant({ regionCode: '610116', handlingOrgId: closing.id });
+    await attach(x.a, x.application.instanceId, 'businessLicence');
+    const dissolve = () => cityReviewer.post(`/api/orgs/${closing.id}/dissolve`, { reason: '撤销街道' });
+    // Awaiting its review: decided first.
+    expect(errorOf(await dissolve())).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES' });
+    await ok(cityReviewer, x.application.id, { action: 'approve' });
+    expect((await dissolve()).status).toBe(200);
+    const now = (await x.a.get(`/api/founding/applications/${x.application.id}`)).json<Application>();
+    expect(now).toMatchObject({ state: 'preparing', handlingOrgId: county.id });
+    const row = await app.core.db
+      .selectFrom('founding_application')
+      .select(['org_id', 'org_path'])
+      .where('id', '=', x.application.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ org_id: county.id, org_path: county.path });
+  });
+});

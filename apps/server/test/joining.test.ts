@@ -703,6 +703,78 @@ describe('review queue and decisions', () => {
   });
 });
 
+describe('a union that merges or is dissolved', () => {
+  const inboxOf = async (me: Agent) =>
+    (await me.get('/api/me/notifications'))
+      .json<{ items: { body: { 'zh-CN': string } }[] }>()
+      .items.map((n) => n.body['zh-CN']);
+
+  it('hands a refused application to the union it merged into, where it is resubmitted and approved', async () => {
+    const restructurer = await cadre('restructurer', ['org.restructure'], tree.county);
+    const merging = await child(tree.county, '合并前公司工会', 'grassroots', null, '610113');
+    const into = await child(tree.county, '合并后公司工会', 'grassroots', null, '610113');
+    const mergingUnit = await makeWorkUnit(app, { org: merging });
+    const { me } = await worker();
+    const form = employeeForm({ name: '钱合并', workUnitId: mergingUnit.id });
+    const a = await submit(me, form);
+    expect(a.unionId).toBe(merging.id);
+    const merge = () => restructurer.post(`/api/orgs/${merging.id}/merge`, { targetId: into.id, reason: '两公司合并' });
+    // Under review there: its cadres decide it first.
+    expect(errorOf(await merge())).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES' });
+    expect((await reviewer.post(`/api/joining/applications/${a.id}/reject`, { reason: '请核对姓名' })).status).toBe(
+      200,
+    );
+    expect((await merge()).status).toBe(200);
+
+    expect((await me.get(`/api/joining/applications/${a.id}`)).json<Application>()).toMatchObject({
+      state: 'rejected',
+      orgId: into.id,
+      unionId: into.id,
+    });
+    expect((await inboxOf(me)).some((x) => x.includes(`并入${into.name}`))).toBe(true);
+    // The work unit went to the target too, so the corrected form routes where the application now is.
+    const again = await me.post(`/api/joining/applications/${a.id}/resubmit`, form);
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.json<Application>()).toMatchObject({ state: 'submitted', unionId: into.id });
+    const approved = await reviewer.post(`/api/joining/applications/${a.id}/approve`, {});
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    const membership = await app.core.db
+      .selectFrom('join_application')
+      .innerJoin('membership', 'membership.id', 'join_application.membership_id')
+      .select('membership.org_id')
+      .where('join_application.instance_id', '=', a.id)
+      .executeTakeFirstOrThrow();
+    expect(membership.org_id).toBe(into.id);
+  });
+
+  it('closes a refused application when its union is dissolved; the worker may apply again', async () => {
+    const restructurer = await cadre('dissolver', ['org.restructure'], tree.county);
+    const closing = await child(tree.county, '将撤销公司工会', 'grassroots', null, '610113');
+    const closingUnit = await makeWorkUnit(app, { org: closing });
+    const { me } = await worker();
+    const form = employeeForm({ name: '孙撤销', workUnitId: closingUnit.id });
+    const a = await submit(me, form);
+    expect((await reviewer.post(`/api/joining/applications/${a.id}/reject`, { reason: '请核对姓名' })).status).toBe(
+      200,
+    );
+    const dissolved = await restructurer.post(`/api/orgs/${closing.id}/dissolve`, { reason: '单位注销' });
+    expect(dissolved.status, JSON.stringify(dissolved.body)).toBe(200);
+
+    const closed = (await me.get(`/api/joining/applications/${a.id}`)).json<Application>();
+    expect(closed).toMatchObject({ state: 'withdrawn', unionId: closing.id, actions: [] });
+    const row = await app.core.db
+      .selectFrom('join_application')
+      .select(['state', 'pending'])
+      .where('instance_id', '=', a.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ state: 'withdrawn', pending: 0 });
+    expect((await inboxOf(me)).some((x) => x.includes('已撤销') && x.includes('重新申请'))).toBe(true);
+    // Nothing of it is pending: a new application goes to whoever answers for the unit now.
+    const next = await submit(me, form);
+    expect(next.unionId).toBe(tree.township.id);
+  });
+});
+
 describe('deadlines and reminders', () => {
   it('flags overdue applications and reminds the union once a day', async () => {
     const phone = randomPhone();

@@ -25,6 +25,7 @@ import {
   withoutRequestId,
 } from './factories.ts';
 import { createTestApp, sql } from './harness.ts';
+import { joinFixture, stopFixture, stopRecords } from './workflow-fixtures.ts';
 
 const NO_IP_LIMITS = { LOGIN_IP_LIMIT_PER_MINUTE: '100000', SMS_IP_LIMIT_PER_HOUR: '100000' };
 const sys = { actor: SYSTEM_ACTOR };
@@ -78,6 +79,10 @@ beforeAll(async () => {
   far = await makeTree(app);
   cityA = await signIn(app, await makeUser(app, { org: tree.city, roles: ['federation_cadre'] }));
   countyA = await signIn(app, await makeUser(app, { org: tree.county, roles: ['federation_cadre'] }));
+  const registry = app.services.workflow.engine.registry;
+  registry.register(stopFixture);
+  // A definition with no rule for a stopping union: its open instances stop the restructuring.
+  if (!registry.get(joinFixture.key)) registry.register(joinFixture);
 });
 afterAll(async () => {
   await t.close();
@@ -112,15 +117,18 @@ function expectSame404(outOfScope: InjectResult, missing: InjectResult) {
   expect(withoutRequestId(outOfScope)).toEqual(withoutRequestId(missing));
 }
 
-/** An application filed at `org`, in a state of `kind`, as the workflow engine stores one. */
-async function fileCase(org: OrganizationTable, kind: string): Promise<string> {
+/**
+ * An application filed at `org` in the state of `kind` (the fixture names its states by kind),
+ * as the workflow engine stores one; final states are closed.
+ */
+async function fileCase(org: OrganizationTable, kind: string, definition = stopFixture.key): Promise<string> {
   const id = newId();
   const now = new Date().toISOString();
   await app.core.db
     .insertInto('workflow_instance')
     .values({
       id,
-      definition_key: 'test.case',
+      definition_key: definition,
       definition_version: 1,
       subject_type: 'test',
       subject_id: null,
@@ -139,7 +147,7 @@ async function fileCase(org: OrganizationTable, kind: string): Promise<string> {
       created_by: null,
       created_at: now,
       updated_at: now,
-      closed_at: null,
+      closed_at: kind === 'done' || kind === 'withdrawn' ? now : null,
     })
     .execute();
   return id;
@@ -149,9 +157,34 @@ async function fileCase(org: OrganizationTable, kind: string): Promise<string> {
 async function closeCases(ids: readonly string[], kind: 'done' | 'withdrawn'): Promise<void> {
   await app.core.db
     .updateTable('workflow_instance')
-    .set({ state: kind, state_kind: kind })
+    .set({ state: kind, state_kind: kind, closed_at: new Date().toISOString() })
     .where('id', 'in', ids)
     .execute();
+}
+
+/** Where each instance is now, with its state and the last history row's action. */
+async function casesNow(ids: readonly string[]) {
+  const rows = await app.core.db
+    .selectFrom('workflow_instance')
+    .select(['id', 'org_id', 'org_path', 'state', 'closed_at'])
+    .where('id', 'in', ids)
+    .execute();
+  const history = await app.core.db
+    .selectFrom('workflow_history')
+    .select(['instance_id', 'action', 'from_state', 'to_state'])
+    .where('instance_id', 'in', ids)
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        orgId: r.org_id,
+        state: r.state,
+        closed: r.closed_at !== null,
+        history: history.filter((h) => h.instance_id === r.id),
+      },
+    ]),
+  );
 }
 
 const grassrootsUnder = (parent: OrganizationTable, name?: string) =>
@@ -779,17 +812,47 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
     const union = await grassrootsUnder(tree.county);
     const dissolve = () => call(countyA, orgRoutes.dissolve, { params: { id: union.id }, body: { reason: '撤销' } });
     // Decided, or waiting on the applicant (the union cannot hasten it): these do not stop it.
-    for (const kind of ['rejected', 'done', 'withdrawn', 'waiting']) await fileCase(union, kind);
+    const [rejected, done, withdrawn, waiting] = [
+      await fileCase(union, 'rejected'),
+      await fileCase(union, 'done'),
+      await fileCase(union, 'withdrawn'),
+      await fileCase(union, 'waiting'),
+    ];
     const pending = [await fileCase(union, 'review'), await fileCase(union, 'review'), await fileCase(union, 'notice')];
+    // Nor would a rejected one of a definition that says what to do then; this one does not.
+    const ruleless = await fileCase(union, 'rejected', joinFixture.key);
     const refused = await dissolve();
     expect(errorOf(refused)).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES', fields: ['params.id'] });
     const detail = refused.json<{ error: { fields: { message: { 'zh-CN': string; en: string } }[] } }>().error
       .fields[0]!;
-    expect(detail.message['zh-CN']).toContain('3 件申请');
-    expect(detail.message.en).toContain('3 application(s)');
+    expect(detail.message['zh-CN']).toContain('4 件申请');
+    expect(detail.message.en).toContain('4 application(s)');
     expect(await orgRow(union.id)).toMatchObject({ status: 'active' });
-    await closeCases(pending, 'done');
+    await closeCases([...pending, ruleless], 'done');
     expect((await dissolve()).status).toBe(200);
+
+    // What was still open there closed, as the definition says for a dissolved union; the rest is as it was.
+    const now = await casesNow([rejected, waiting, done, withdrawn]);
+    for (const [id, from] of [
+      [rejected, 'rejected'],
+      [waiting, 'waiting'],
+    ] as const) {
+      expect(now.get(id)).toEqual({
+        orgId: union.id,
+        state: 'withdrawn',
+        closed: true,
+        history: [{ instance_id: id, action: 'orgDissolved', from_state: from, to_state: 'withdrawn' }],
+      });
+    }
+    expect(now.get(done)).toMatchObject({ state: 'done', history: [] });
+    expect(now.get(withdrawn)).toMatchObject({ state: 'withdrawn', history: [] });
+    expect(stopRecords.filter((r) => r.org === union.id)).toEqual([
+      { reason: 'dissolved', org: union.id, followed: [], closed: expect.arrayContaining([rejected, waiting]) },
+    ]);
+    const closedEvents = await auditOf('workflow.testStop.orgDissolved', rejected);
+    expect(JSON.parse(closedEvents[0]!.changes!)).toEqual([{ field: 'state', from: 'rejected', to: 'withdrawn' }]);
+    const [event] = await auditOf('org.dissolve', union.id);
+    expect(JSON.parse(event!.changes!)).toContainEqual({ field: 'casesClosed', to: 2 });
   });
 
   it('happy path: units pass to the parent, grants are revoked and their sessions end, nothing is deleted', async () => {
@@ -818,6 +881,8 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
       { field: 'workUnitsToParent', to: 1 },
       { field: 'grantsRevoked', to: 1 },
       { field: 'sessionsEnded', to: 1 },
+      { field: 'casesToParent', to: 0 },
+      { field: 'casesClosed', to: 0 },
     ]);
   });
 });
@@ -887,12 +952,20 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     const group = await makeOrg(app, { parent: source, type: 'group' });
     const below = await fileCase(group, 'review');
     const open = await fileCase(source, 'notice');
+    const ruleless = await fileCase(source, 'rejected', joinFixture.key);
+    const [rejected, waiting, done] = [
+      await fileCase(source, 'rejected'),
+      await fileCase(source, 'waiting'),
+      await fileCase(source, 'done'),
+    ];
     const merge = () =>
       call(countyA, orgRoutes.merge, { params: { id: source.id }, body: { targetId: target.id, reason: '合并' } });
     const refused = await merge();
     expect(errorOf(refused)).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES', fields: ['params.id'] });
     expect(await orgRow(source.id)).toMatchObject({ status: 'active' });
     await closeCases([open], 'withdrawn');
+    expect(errorOf(await merge())).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES' });
+    await closeCases([ruleless], 'withdrawn');
     expect((await merge()).status).toBe(200);
     const moved = await app.core.db
       .selectFrom('workflow_instance')
@@ -900,6 +973,34 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
       .where('id', '=', below)
       .executeTakeFirstOrThrow();
     expect(moved).toEqual({ org_id: group.id, org_path: `${target.path}${group.id}/` });
+
+    // Open there, not waiting on the union: handed to the target in the state they were in.
+    const now = await casesNow([rejected, waiting, done]);
+    for (const [id, state] of [
+      [rejected, 'rejected'],
+      [waiting, 'waiting'],
+    ] as const) {
+      expect(now.get(id)).toEqual({
+        orgId: target.id,
+        state,
+        closed: false,
+        history: [{ instance_id: id, action: 'orgMerged', from_state: state, to_state: state }],
+      });
+    }
+    expect(now.get(done)).toMatchObject({ orgId: source.id, history: [] });
+    expect(stopRecords.filter((r) => r.org === source.id)).toEqual([
+      { reason: 'merged', org: source.id, followed: expect.arrayContaining([rejected, waiting]), closed: [] },
+    ]);
+    const [handedOn] = await auditOf('workflow.testStop.orgMerged', waiting);
+    expect(handedOn!.org_path).toBe(target.path);
+    expect(JSON.parse(handedOn!.changes!)).toEqual([{ field: 'orgId', from: source.id, to: target.id }]);
+    const [event] = await auditOf('org.merge', source.id);
+    expect(JSON.parse(event!.changes!)).toEqual(
+      expect.arrayContaining([
+        { field: 'casesHandedOn', to: 2 },
+        { field: 'casesClosed', to: 0 },
+      ]),
+    );
   });
 
   it('happy path: members keep their history, children, units and accounts follow, grants end', async () => {

@@ -175,6 +175,76 @@ export const subsidyFixture: WorkflowDefinition<SubsidyData> = {
   ],
 };
 
+/** What `stopFixture`'s records hook was told, stop by stop. */
+export const stopRecords: { reason: string; org: string; followed: string[]; closed: string[] }[] = [];
+
+const l = (zh: string, en: string) => ({ 'zh-CN': zh, en });
+const union = { permission: 'member.write', orgLevel: 'handling' } as const;
+
+/**
+ * A state of every kind, for what a union's merger or dissolution does with the instances
+ * open there: handed to the union it merged into, closed in `withdrawn` when it is dissolved.
+ */
+export const stopFixture: WorkflowDefinition = {
+  key: 'testStop',
+  version: 1,
+  label: l('申请（测试）', 'Application (test)'),
+  subjectType: 'test_stop',
+  initial: 'review',
+  states: {
+    review: { kind: 'review', label: l('审核中', 'Under review') },
+    notice: {
+      kind: 'notice',
+      label: l('公示', 'Public notice'),
+      notice: {
+        days: 5,
+        reviewPermission: 'member.write',
+        onUpheld: 'upheld',
+        publish: () => ({ subjectName: '王测试', summary: '测试公示' }),
+      },
+    },
+    waiting: { kind: 'waiting', label: l('待申请人补充', 'Waiting on the applicant') },
+    rejected: { kind: 'rejected', label: l('未通过', 'Rejected') },
+    done: { kind: 'done', label: l('已办结', 'Done') },
+    withdrawn: { kind: 'withdrawn', label: l('已撤回', 'Withdrawn') },
+  },
+  transitions: [
+    { action: 'publish', from: 'review', to: 'notice', label: l('公示', 'Publish'), by: union },
+    { action: 'upheld', from: 'notice', to: 'review', label: l('异议成立', 'Objection upheld'), by: union },
+    { action: 'pass', from: 'notice', to: 'done', label: l('办结', 'Pass'), by: union },
+    { action: 'ask', from: 'review', to: 'waiting', label: l('请补充', 'Ask for more'), by: union },
+    { action: 'answer', from: 'waiting', to: 'review', label: l('已补充', 'Answer'), by: 'applicant' },
+    {
+      action: 'reject',
+      from: 'review',
+      to: 'rejected',
+      label: l('不予通过', 'Reject'),
+      by: union,
+      requireComment: true,
+    },
+    { action: 'resubmit', from: 'rejected', to: 'review', label: l('重新提交', 'Resubmit'), by: 'applicant' },
+    {
+      action: 'withdraw',
+      from: ['review', 'waiting', 'rejected'],
+      to: 'withdrawn',
+      label: l('撤回', 'Withdraw'),
+      by: 'applicant',
+    },
+  ],
+  onOrgStopped: {
+    merged: 'follow',
+    dissolved: { close: 'withdrawn' },
+    records: async (e) => {
+      stopRecords.push({
+        reason: e.stop.reason,
+        org: e.stop.org.id,
+        followed: e.followed.map((i) => i.id),
+        closed: e.closed.map((i) => i.id),
+      });
+    },
+  },
+};
+
 /** A cadre as the engine sees one: these permissions granted at `org` (no session needed). */
 export function cadreAt(
   org: OrganizationTable,

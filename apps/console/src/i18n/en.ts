@@ -351,9 +351,9 @@ const en: ConsoleMessages = {
     explain: {
       move: 'The organization moves with its whole subtree; members and work units stay with it.',
       merge:
-        'Applications here awaiting review or on notice are decided first. Members transfer to the target with their history, children and work units move under it, grants here are revoked; nothing is deleted.',
+        'Applications here awaiting review or on notice are decided first; the others (refused, or waiting on the applicant) go to the target. Members transfer to the target with their history, children and work units move under it, grants here are revoked; nothing is deleted.',
       dissolve:
-        'Only an organization without active children, members or applications awaiting review or on notice can be dissolved; its work units pass to the parent and its grants are revoked.',
+        'Only an organization without active children, members or applications awaiting review or on notice can be dissolved; its work units and its other open applications pass to the parent (refused join applications close), and its grants are revoked.',
     },
     newParent: 'New parent',
     mergeTarget: 'Merge into',
@@ -999,6 +999,8 @@ const en: ConsoleMessages = {
       appealDenied: 'Appeal denied',
     },
     actions: {
+      orgMerged: 'Union merged',
+      orgDissolved: 'Union dissolved',
       start: 'Applied',
       verify: 'Verified and published',
       reject: 'Rejected',
@@ -1114,6 +1116,8 @@ const en: ConsoleMessages = {
       withdrawn: 'Withdrawn',
     },
     actions: {
+      orgMerged: 'Union merged',
+      orgDissolved: 'Union dissolved',
       start: 'Applied',
       attach: 'Document attached',
       comment: 'Comment',
@@ -1192,6 +1196,8 @@ const en: ConsoleMessages = {
       withdrawn: 'Withdrawn',
     },
     actions: {
+      orgMerged: 'Union merged',
+      orgDissolved: 'Union dissolved',
       start: 'Applied',
       approve: 'Approved',
       reject: 'Rejected',

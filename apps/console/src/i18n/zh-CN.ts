@@ -341,8 +341,9 @@ const zhCN = {
     explain: {
       move: '组织连同全部下级一起移动，会员和单位不变。',
       merge:
-        '本组织待审核或公示中的申请须先办结。会员连同会籍记录转入目标组织，下级组织和单位移到目标组织下，本组织的授权被收回，不删除任何数据。',
-      dissolve: '只能撤销没有下级组织、会员和待审核或公示中申请的组织；其单位交由上级负责，授权被收回。',
+        '本组织待审核或公示中的申请须先办结，其余未办结的申请（未通过或待申请人办理）转由目标组织办理。会员连同会籍记录转入目标组织，下级组织和单位移到目标组织下，本组织的授权被收回，不删除任何数据。',
+      dissolve:
+        '只能撤销没有下级组织、会员和待审核或公示中申请的组织；其单位和其余未办结的申请交由上级办理（未通过的入会申请随之关闭），授权被收回。',
     },
     newParent: '新的上级组织',
     mergeTarget: '合并到',
@@ -978,6 +979,8 @@ const zhCN = {
       appealDenied: '申诉未获支持',
     },
     actions: {
+      orgMerged: '工会已合并',
+      orgDissolved: '工会已撤销',
       start: '提交申请',
       verify: '核实通过并公示',
       reject: '不予补助',
@@ -1092,6 +1095,8 @@ const zhCN = {
       withdrawn: '已撤回',
     },
     actions: {
+      orgMerged: '工会已合并',
+      orgDissolved: '工会已撤销',
       start: '提交建会申请',
       attach: '上传材料',
       comment: '留言',
@@ -1169,6 +1174,8 @@ const zhCN = {
       withdrawn: '已撤回',
     },
     actions: {
+      orgMerged: '工会已合并',
+      orgDissolved: '工会已撤销',
       start: '提交申请',
       approve: '审核通过',
       reject: '不予通过',

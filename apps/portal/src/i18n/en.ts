@@ -239,6 +239,8 @@ const en: PortalMessages = {
       withdrawn: 'Withdrawn',
     },
     steps: {
+      orgMerged: 'Union merged',
+      orgDissolved: 'Union dissolved',
       start: 'Submitted',
       comment: 'Comment',
       attach: 'Document attached',
@@ -318,6 +320,8 @@ const en: PortalMessages = {
     more: 'Details and appeal',
     progress: 'Progress',
     steps: {
+      orgMerged: 'Union merged',
+      orgDissolved: 'Union dissolved',
       start: 'Applied',
       approve: 'Approved: you are a member',
       reject: 'Rejected',
@@ -389,6 +393,8 @@ const en: PortalMessages = {
     again: 'Apply again',
     mine: 'My founding applications',
     steps: {
+      orgMerged: 'Union merged',
+      orgDissolved: 'Union dissolved',
       start: 'Applied',
       attach: 'Document attached',
       comment: 'Comment',

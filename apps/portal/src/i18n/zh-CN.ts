@@ -238,6 +238,8 @@ const zhCN = {
       withdrawn: '已撤回',
     },
     steps: {
+      orgMerged: '工会已合并',
+      orgDissolved: '工会已撤销',
       start: '提交申请',
       comment: '留言',
       attach: '上传材料',
@@ -317,6 +319,8 @@ const zhCN = {
     more: '办理详情与申诉',
     progress: '办理进度',
     steps: {
+      orgMerged: '工会已合并',
+      orgDissolved: '工会已撤销',
       start: '提交申请',
       approve: '审核通过，已入会',
       reject: '未通过',
@@ -387,6 +391,8 @@ const zhCN = {
     again: '重新申请',
     mine: '我的建会申请',
     steps: {
+      orgMerged: '工会已合并',
+      orgDissolved: '工会已撤销',
       start: '提交建会申请',
       attach: '上传材料',
       comment: '留言',

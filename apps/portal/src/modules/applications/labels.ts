@@ -13,6 +13,8 @@ const KNOWN_STEPS = [
   'resubmit',
   'appeal',
   'withdraw',
+  'orgMerged',
+  'orgDissolved',
 ] as const;
 type KnownStep = (typeof KNOWN_STEPS)[number];
 

@@ -22,6 +22,16 @@ describe('workflow definitions', () => {
     expect(definitionProblems(subsidyFixture)).toEqual([]);
   });
 
+  it('checks that a stopping union closes instances only in a final state it declares', () => {
+    const rule = (merged: 'follow' | { close: string }, dissolved: 'follow' | { close: string }) =>
+      definitionProblems(withChanges((d) => ({ ...d, onOrgStopped: { merged, dissolved } })));
+    expect(rule('follow', { close: 'paid' })).toEqual([]);
+    expect(rule({ close: 'gone' }, 'follow')).toEqual(['onOrgStopped.merged closes in unknown state "gone"']);
+    expect(rule('follow', { close: 'survey' })).toEqual([
+      'onOrgStopped.dissolved closes in "survey", which is not final',
+    ]);
+  });
+
   it('refuses unknown states, unreachable states and steps nobody may take', () => {
     const problems = definitionProblems(
       withChanges((d) => ({

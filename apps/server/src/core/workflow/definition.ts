@@ -149,6 +149,50 @@ export interface TransitionDef<D> {
   effectMany?: EffectMany<D>;
 }
 
+/** An organization that stops taking applications: merged into another, or dissolved. */
+export interface OrgStop {
+  reason: 'merged' | 'dissolved';
+  org: OrgRef;
+  /** Who takes over what was filed at it: the merge's target, or a dissolved union's parent. */
+  successor: OrgRef;
+}
+
+export interface OrgRef {
+  id: string;
+  path: string;
+  province_root: string;
+  name: string;
+}
+
+/** An open instance at a stopping union is handed to the successor, or closed in a final state. */
+export type OrgStopOutcome = 'follow' | { close: string };
+
+export interface OrgStoppedContext<D> {
+  trx: Transaction<DB>;
+  stop: OrgStop;
+  now: Date;
+  /** The instances of this definition the stop handed on, as they are now. */
+  followed: readonly InstanceView<D>[];
+  /** Those it closed. */
+  closed: readonly InstanceView<D>[];
+}
+
+/**
+ * What a definition does when a union it has open instances at stops. Only instances not
+ * waiting on the union are concerned: those that are (review, notice) stop the restructuring
+ * until its cadres decide them.
+ */
+export interface OrgStoppedRule<D> {
+  merged: OrgStopOutcome;
+  dissolved: OrgStopOutcome;
+  /**
+   * The module's own records that name the stopped union, set right in the same transaction;
+   * called at every stop, since a record may name the union while its instance is elsewhere
+   * (a join application appealed to the union above still opens its membership at its union).
+   */
+  records?: (e: OrgStoppedContext<D>) => Promise<void>;
+}
+
 export interface WorkflowDefinition<D = Record<string, unknown>> {
   key: string;
   /** Instances keep the version they started on; a changed definition is a new version. */
@@ -171,6 +215,11 @@ export interface WorkflowDefinition<D = Record<string, unknown>> {
    * handling union's side sees an instance.
    */
   parties?: (q: Kysely<DB>, instance: InstanceView<D>) => Promise<readonly string[]>;
+  /**
+   * Without it, an open instance at a union (one rejected and open to appeal, one waiting on
+   * the applicant) stops that union's merger or dissolution like one under review.
+   */
+  onOrgStopped?: OrgStoppedRule<D>;
 }
 
 export class WorkflowDefinitionError extends Error {
@@ -275,6 +324,16 @@ export function definitionProblems<D>(def: WorkflowDefinition<D>): string[] {
     const out = def.transitions.some((t) => fromStates(t).includes(s));
     if (!out && (kind === 'review' || kind === 'notice' || kind === 'waiting')) {
       problems.push(`state "${s}" (${kind}) has no transition out of it`);
+    }
+  }
+
+  for (const reason of ['merged', 'dissolved'] as const) {
+    const outcome = def.onOrgStopped?.[reason];
+    if (outcome === undefined || outcome === 'follow') continue;
+    const into = def.states[outcome.close];
+    if (!into) problems.push(`onOrgStopped.${reason} closes in unknown state "${outcome.close}"`);
+    else if (!FINAL_KINDS.includes(into.kind)) {
+      problems.push(`onOrgStopped.${reason} closes in "${outcome.close}", which is not final`);
     }
   }
   return problems;

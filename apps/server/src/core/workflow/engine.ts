@@ -19,6 +19,7 @@ import {
   FINAL_KINDS,
   type InstanceView,
   type Label,
+  type OrgStop,
   type StateKind,
   type TransitionDef,
   transitionsFrom,
@@ -627,10 +628,111 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     return toView(next);
   }
 
+  /**
+   * An open instance that stops its union's merger or dissolution: one waiting on the union
+   * (its cadres decide it first), or one of a definition with no rule for a stopping union.
+   */
+  const blocksStop = (row: WorkflowInstanceTable) =>
+    UNION_KINDS.includes(row.state_kind as StateKind) || !definitionOf(row).onOrgStopped;
+
+  /** The applicant's message when their application is handed on or closed by a stop. */
+  function stopMessage(stop: OrgStop, closed: boolean): Label {
+    const { org, successor } = stop;
+    if (closed) {
+      return {
+        'zh-CN': `${org.name}已${stop.reason === 'merged' ? `并入${successor.name}` : '撤销'}，本申请已关闭，如有需要请重新申请`,
+        en: `${org.name} has been ${stop.reason === 'merged' ? `merged into ${successor.name}` : 'dissolved'}: this application is closed; apply again if you need to`,
+      };
+    }
+    return stop.reason === 'merged'
+      ? {
+          'zh-CN': `${org.name}已并入${successor.name}，本申请转由${successor.name}办理`,
+          en: `${org.name} has been merged into ${successor.name}, which now handles this application`,
+        }
+      : {
+          'zh-CN': `${org.name}已撤销，本申请转由上级工会${successor.name}办理`,
+          en: `${org.name} has been dissolved: the union above it, ${successor.name}, now handles this application`,
+        };
+  }
+
   return {
     registry,
     toView,
     actionsFor,
+
+    /** How many open instances at `org` stop its merger or dissolution (see blocksStop). */
+    async countStopBlockers(q: Q, org: { id: string; path: string }): Promise<number> {
+      return (await repo.openAtOrg(q, org)).filter(blocksStop).length;
+    },
+
+    /**
+     * Inside the unit of work that merges or dissolves `stop.org`, after countStopBlockers
+     * found nothing: each open instance still filed there is handed to the successor or
+     * closed, as its definition's rule says, with a history row, an audit event and a message
+     * to the applicant; then every definition sets right its own records naming the union.
+     */
+    async orgStopped(s: WriteScope, ctx: RequestContext, stop: OrgStop): Promise<{ followed: number; closed: number }> {
+      const now = deps.now();
+      const at = now.toISOString();
+      const out = createOutbound(deps.smsQueue);
+      const byKey = new Map<string, { followed: InstanceView[]; closed: InstanceView[] }>();
+      const action = stop.reason === 'merged' ? 'orgMerged' : 'orgDissolved';
+      for (const seen of await repo.openAtOrg(s.trx, stop.org)) {
+        const def = definitionOf(seen);
+        // The caller counted them inside this transaction; one here is a caller's bug.
+        if (blocksStop(seen)) throw new Error(`workflow instance ${seen.id} stops ${stop.org.id} from stopping`);
+        const cur = await repo.lockForStep(s.trx, seen.id);
+        if (!cur || cur.version !== seen.version) throw new AppError('WORKFLOW_INSTANCE_CHANGED');
+        const outcome = def.onOrgStopped![stop.reason];
+        const closeIn = outcome === 'follow' ? null : outcome.close;
+        const set = closeIn
+          ? { ...(await entering(s.trx, def, closeIn, now)), updated_at: at }
+          : {
+              org_id: stop.successor.id,
+              org_path: stop.successor.path,
+              province_root: stop.successor.province_root,
+              updated_at: at,
+            };
+        if (!(await repo.updateInstanceIfVersion(s.trx, cur.id, cur.version, set))) {
+          throw new AppError('WORKFLOW_INSTANCE_CHANGED');
+        }
+        const next: WorkflowInstanceTable = { ...cur, ...set, version: cur.version + 1 };
+        await appendHistory(s, ctx, next, cur.history_seq, {
+          action,
+          from: cur.state,
+          to: next.state,
+          at,
+          detail: closeIn ? { orgId: stop.org.id } : { handlingOrgFrom: stop.org.id, handlingOrgTo: stop.successor.id },
+        });
+        await s.audit({
+          action: `workflow.${def.key}.${action}`,
+          subjectType: 'workflow_instance',
+          subjectId: cur.id,
+          orgPath: next.org_path,
+          changes: closeIn
+            ? [{ field: 'state', from: cur.state, to: closeIn }]
+            : [{ field: 'orgId', from: stop.org.id, to: stop.successor.id }],
+        });
+        tellApplicant(out, def, next, { action: null, text: stopMessage(stop, closeIn !== null) });
+        const mine = byKey.get(def.key) ?? { followed: [], closed: [] };
+        (closeIn ? mine.closed : mine.followed).push(toView(next));
+        byKey.set(def.key, mine);
+      }
+      // Every definition hears of the stop: a record may name the union while its instance is elsewhere.
+      for (const key of registry.keys()) {
+        const rule = registry.get(key)!.onOrgStopped;
+        const mine = byKey.get(key) ?? { followed: [], closed: [] };
+        await rule?.records?.({ trx: s.trx, stop, now, ...mine });
+      }
+      await out.flush(s, now);
+      let followed = 0;
+      let closed = 0;
+      for (const v of byKey.values()) {
+        followed += v.followed.length;
+        closed += v.closed.length;
+      }
+      return { followed, closed };
+    },
 
     /** Start an application: by the applicant themselves, or by a union for them (startPermission). */
     async start(ctx: RequestContext, input: StartInput): Promise<InstanceView> {

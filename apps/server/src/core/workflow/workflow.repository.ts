@@ -277,17 +277,20 @@ export const workflowRepository = {
       .execute();
   },
 
-  /** Instances filed at the organization itself (not below it) in one of `kinds`. */
-  async countAtOrg(db: Q, org: { id: string; path: string }, kinds: readonly string[]): Promise<number> {
-    const r = await db
-      .selectFrom('workflow_instance')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      // The path first: the (org_path, state_kind) index answers it.
-      .where('org_path', '=', org.path)
-      .where('org_id', '=', org.id)
-      .where('state_kind', 'in', kinds)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+  /** Open instances filed at the organization itself (not below it), oldest first. */
+  async openAtOrg(db: Q, org: { id: string; path: string }): Promise<WorkflowInstanceTable[]> {
+    return (
+      db
+        .selectFrom('workflow_instance')
+        .selectAll()
+        // The path first: the (org_path, state_kind) index answers it.
+        .where('org_path', '=', org.path)
+        .where('org_id', '=', org.id)
+        .where('closed_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()
+    );
   },
 
   async countOpenObjections(db: Q, noticeId: string): Promise<number> {

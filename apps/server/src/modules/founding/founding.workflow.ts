@@ -336,5 +336,22 @@ export function foundingDefinition(effects: FoundingEffects): WorkflowDefinition
       withdrawn: { kind: 'withdrawn', label: t('已撤回', 'Withdrawn') },
     },
     transitions,
+    // A workplace preparing its assembly, or refused and free to correct or appeal, keeps its
+    // application: the union the reviewer merged into, or the one above a dissolved reviewer,
+    // takes it over (and the new union will be founded under it), as an appeal hands it up.
+    onOrgStopped: {
+      merged: 'follow',
+      dissolved: 'follow',
+      records: async (e) => {
+        for (const i of e.followed) {
+          await repo.update(e.trx, i.data.applicationId, {
+            org_id: e.stop.successor.id,
+            org_path: e.stop.successor.path,
+            province_root: e.stop.successor.province_root,
+            updated_at: e.now.toISOString(),
+          });
+        }
+      },
+    },
   };
 }

@@ -138,6 +138,16 @@ export const joiningRepository = {
     await db.updateTable('join_application').set(set).where('instance_id', '=', instanceId).execute();
   },
 
+  /** Open applications to `from` (in one of `states`) now open their membership at `to`. */
+  async repointOpenApplications(db: Q, from: string, to: string, states: readonly string[], at: string): Promise<void> {
+    await db
+      .updateTable('join_application')
+      .set({ union_org_id: to, updated_at: at })
+      .where('union_org_id', '=', from)
+      .where('state', 'in', [...states])
+      .execute();
+  },
+
   /**
    * Approved applications record their person and membership: one UPDATE per chunk (a CASE on
    * the instance id), not one per application, for batch approval.

@@ -1,12 +1,14 @@
 import { JOIN_WORK_PROOF } from '@zhgh/contracts';
 import { AppError, fieldError } from '../../core/app-error.ts';
-import type {
-  Effect,
-  EffectContext,
-  EffectMany,
-  Guard,
-  Label,
-  WorkflowDefinition,
+import {
+  type Effect,
+  type EffectContext,
+  type EffectMany,
+  FINAL_KINDS,
+  type Guard,
+  type Label,
+  transitionsFrom,
+  type WorkflowDefinition,
 } from '../../core/workflow/definition.ts';
 import { documentsNeeded } from './joining.policy.ts';
 import { joiningRepository as repo } from './joining.repository.ts';
@@ -175,6 +177,30 @@ export function joinDefinition(approve: Approval): WorkflowDefinition<JoinData> 
         effect: follow,
       },
     ],
+    // A refused application, open to resubmission or appeal, follows its union into a merger (its
+    // members went there too); at a dissolved union there is nothing left to join, so it closes
+    // and the applicant may apply to another.
+    onOrgStopped: {
+      merged: 'follow',
+      dissolved: { close: 'withdrawn' },
+      records: async (e) => {
+        const at = e.now.toISOString();
+        if (e.stop.reason === 'merged') {
+          // Every open one naming the union, wherever its instance is (an appeal sits above). A
+          // scan of the table: merges are rare, and an index would cost every application.
+          await repo.repointOpenApplications(e.trx, e.stop.org.id, e.stop.successor.id, openStates(def), at);
+        }
+        for (const i of e.closed)
+          await repo.updateApplication(e.trx, i.id, { state: i.state, pending: 0, updated_at: at });
+      },
+    },
   };
   return def;
+}
+
+/** States an application can still leave: not final, with a step out. */
+function openStates(def: WorkflowDefinition<JoinData>): string[] {
+  return Object.keys(def.states).filter(
+    (s) => !FINAL_KINDS.includes(def.states[s]!.kind) && transitionsFrom(def, s).length > 0,
+  );
 }

@@ -8,8 +8,8 @@ import { diffFields, provinceRootOf } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
-import { UNION_KINDS } from '../../core/workflow/definition.ts';
-import { workflowRepository } from '../../core/workflow/workflow.repository.ts';
+import type { OrgStop } from '../../core/workflow/definition.ts';
+import type { WorkflowEngine } from '../../core/workflow/engine.ts';
 import type { WriteScope } from '../../core/unit-of-work.ts';
 import { lockChain, lockShared } from '../../db/dialect.ts';
 import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
@@ -32,7 +32,7 @@ import { orgsRepository as repo } from './orgs.repository.ts';
 
 type Q = Kysely<DB>;
 
-export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
+export function createOrgsService(deps: CoreDeps, regions: RegionsService, workflow: WorkflowEngine) {
   const { db, write, dialect } = deps;
   const iso = () => deps.now().toISOString();
 
@@ -57,12 +57,13 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
    * An organization that stops (dissolved or merged) loses its grants and takes no members,
    * and each module's own record of an application names it: an application waiting there on
    * the union's decision would stay undecided, or be approved into a union that no longer
-   * takes anyone. So its cadres decide those first, as members are transferred first. One
-   * waiting on the applicant (a founding's assembly being prepared, for weeks) does not stop
-   * the restructuring: the cadres could not hasten it.
+   * takes anyone. So its cadres decide those first, as members are transferred first. Those
+   * waiting on the applicant (a founding's assembly being prepared, for weeks) or rejected and
+   * open to appeal do not stop the restructuring, which the cadres could not hasten: the stop
+   * hands them on or closes them (`workflow.orgStopped`), as each definition's rule says.
    */
   async function refuseOpenCases(q: Q, org: OrganizationTable): Promise<void> {
-    const open = await workflowRepository.countAtOrg(q, org, UNION_KINDS);
+    const open = await workflow.countStopBlockers(q, org);
     if (open > 0) {
       throw new AppError('ORG_HAS_OPEN_CASES', [
         fieldError('params.id', 'invalid', {
@@ -72,6 +73,12 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
       ]);
     }
   }
+
+  const stopOf = (reason: OrgStop['reason'], org: OrganizationTable, successor: OrganizationTable): OrgStop => ({
+    reason,
+    org: { id: org.id, path: org.path, province_root: org.province_root, name: org.name },
+    successor: { id: successor.id, path: successor.path, province_root: successor.province_root, name: successor.name },
+  });
 
   async function insertUnder(
     ctx: RequestContext,
@@ -404,6 +411,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
         const workUnits = await repo.repointWorkUnits(s.trx, org.id, { union: null, org: parent }, now);
         const revoked = await repo.revokeLiveGrantsAt(s.trx, org.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_dissolved');
+        const cases = await workflow.orgStopped(s, ctx, stopOf('dissolved', org, parent));
         await s.audit({
           action: 'org.dissolve',
           subjectType: 'organization',
@@ -415,6 +423,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
             { field: 'workUnitsToParent', to: workUnits },
             { field: 'grantsRevoked', to: revoked.grants },
             { field: 'sessionsEnded', to: sessionsEnded },
+            { field: 'casesToParent', to: cases.followed },
+            { field: 'casesClosed', to: cases.closed },
           ],
         });
         return (await repo.findById(s.trx, org.id))!;
@@ -488,6 +498,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
         const accountsMoved = await repo.rehomeAccounts(s.trx, source, target, now);
         const revoked = await repo.revokeLiveGrantsAt(s.trx, source.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_merged');
+        const cases = await workflow.orgStopped(s, ctx, stopOf('merged', source, target));
         await repo.update(s.trx, source.id, {
           status: 'merged',
           merged_into_id: target.id,
@@ -510,6 +521,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService) {
             { field: 'grantsRevoked', to: revoked.grants },
             { field: 'sessionsEnded', to: sessionsEnded },
             { field: 'rowsRewritten', to: rowsRewritten },
+            { field: 'casesHandedOn', to: cases.followed },
+            { field: 'casesClosed', to: cases.closed },
           ],
         });
         return {

@@ -1,7 +1,7 @@
 import type { HardshipCause } from '@zhgh/contracts';
 import type { Transaction } from 'kysely';
 import { AppError, fieldError } from '../../core/app-error.ts';
-import type { Guard, TransitionDef, WorkflowDefinition } from '../../core/workflow/definition.ts';
+import type { Guard, OrgStoppedRule, TransitionDef, WorkflowDefinition } from '../../core/workflow/definition.ts';
 import type { DB, SubsidyKind } from '../../db/schema.ts';
 import { DEFAULT_NOTICE_DAYS, eligibilityProblems, type PolicyRule } from './subsidies.policy.ts';
 import { subsidiesRepository as repo } from './subsidies.repository.ts';
@@ -221,6 +221,11 @@ export function subsidyDefinitions(ruleFor: RuleLookup): WorkflowDefinition<Subs
     },
   ];
 
+  // A refused application open to resubmission or appeal goes with the union's work: to the union
+  // it merged into, or to the one above a dissolved union. Its award, if any, is the plan's (the
+  // city's) and names the handling union only once planned, which a refused one never is.
+  const onOrgStopped: OrgStoppedRule<SubsidyData> = { merged: 'follow', dissolved: 'follow' };
+
   const states = (title: string): WorkflowDefinition<SubsidyData>['states'] => ({
     survey: { kind: 'review', label: t('基层工会入户调查核实', 'Household survey'), deadlineWorkingDays: 10 },
     notice: {
@@ -271,6 +276,7 @@ export function subsidyDefinitions(ruleFor: RuleLookup): WorkflowDefinition<Subs
       guards,
       states: states('特殊困难补助'),
       transitions,
+      onOrgStopped,
     },
     {
       key: FARMER_KEY,
@@ -283,6 +289,7 @@ export function subsidyDefinitions(ruleFor: RuleLookup): WorkflowDefinition<Subs
       guards,
       states: states('农民劳模生活补助'),
       transitions,
+      onOrgStopped,
     },
   ];
 }
