@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../app-error.ts';
-import { workerBundle } from './worker-bundle.ts';
 import type { FixtureInput } from './worker-stream.fixture.ts';
 import { readWorkerStream } from './worker-stream.ts';
 
@@ -63,49 +59,5 @@ describe('a generator on a worker thread', () => {
     expect((await stream.next()).value).toMatchObject({ i: 1 });
     // Returning runs the reader's cleanup, which waits for the thread to end.
     await expect(stream.return(undefined)).resolves.toMatchObject({ done: true });
-  });
-});
-
-describe('a worker bundle', () => {
-  it('is plain JavaScript with the project modules inside and packages outside, built once per process', async () => {
-    const first = await workerBundle(FIXTURE);
-    expect(await workerBundle(FIXTURE)).toBe(first);
-    const text = fs.readFileSync(fileURLToPath(first), 'utf8');
-    // The worker's own code and the AppError it throws are in; nothing is left to a TypeScript loader.
-    expect(text).toContain('function serveStream');
-    expect(text).toMatch(/AppError = class|class AppError/);
-    expect(text).not.toMatch(/from ["'][^"']*\.ts["']/);
-    // A package stays an import, resolved from the bundle's folder; the reader's bundler is not in a worker.
-    expect(text).toMatch(/from "@zhgh\/contracts"|from "zod"/);
-    expect(text).not.toContain('esbuild');
-  });
-
-  it('is built again when removed, and a new build removes the entry’s bundles older than a day', async () => {
-    // An entry of this test's own, so no other test process loses a bundle it is starting.
-    const name = `bundle-test-${process.pid}`;
-    const entry = new URL(`./${name}.ts`, import.meta.url);
-    fs.writeFileSync(entry, "import './worker-stream.fixture.ts';\n");
-    try {
-      const first = fileURLToPath(await workerBundle(entry));
-      const stale = path.join(path.dirname(first), `${name}-0000000000000000.mjs`);
-      const recent = path.join(path.dirname(first), `${name}-1111111111111111.mjs`);
-      for (const f of [stale, recent]) fs.writeFileSync(f, 'export {};\n');
-      const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
-      fs.utimesSync(stale, twoDaysAgo, twoDaysAgo);
-      fs.rmSync(first);
-      expect(fileURLToPath(await workerBundle(entry))).toBe(first);
-      expect(fs.existsSync(first)).toBe(true);
-      expect(fs.existsSync(stale)).toBe(false);
-      expect(fs.existsSync(recent)).toBe(true);
-      // And a worker runs from the rebuilt bundle.
-      const items: number[] = [];
-      for await (const item of readWorkerStream<{ i: number }>(entry, { count: 2, end: 'done', made: made() })) {
-        items.push(item.i);
-      }
-      expect(items).toEqual([1, 2]);
-      for (const f of [first, recent]) fs.rmSync(f);
-    } finally {
-      fs.rmSync(entry);
-    }
   });
 });

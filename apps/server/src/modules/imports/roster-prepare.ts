@@ -1,7 +1,6 @@
 import type { RosterProblem } from '@zhgh/contracts';
 import type { BlindIndexer } from '../../core/crypto/blind-index.ts';
 import type { FieldCipher } from '../../core/crypto/field-cipher.ts';
-import { readWorkerStream } from '../../core/workers/worker-stream.ts';
 import type { PersonTable } from '../../db/schema.ts';
 import { nameInitials, PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
 import type { FileKind } from './file-check.ts';
@@ -58,25 +57,6 @@ export interface PrepareWorkerInput {
   input: PrepareInput;
   cipher: FieldCipher['spec'];
   blind: BlindIndexer['spec'];
-}
-
-/**
- * `prepareRoster` on a worker thread: the import's CPU work (parsing, validation, pinyin,
- * encryption) runs beside the chunk transactions instead of between them, and the in-file
- * duplicate maps live in the worker's heap. One chunk is prepared ahead of the one being
- * read, as before.
- */
-export function prepareRosterInWorker(
-  input: PrepareInput,
-  crypto: { cipher: FieldCipher; blind: BlindIndexer },
-): AsyncGenerator<PrepareMessage> {
-  const data: PrepareWorkerInput = { input, cipher: crypto.cipher.spec, blind: crypto.blind.spec };
-  return readWorkerStream<PrepareMessage>(new URL('./roster-prepare.worker.ts', import.meta.url), data, {
-    // It holds about 50 MB (the in-file duplicate maps and the shared strings are typed
-    // arrays outside the heap) and makes short-lived garbage at speed: the limits keep its
-    // heap near that (30 MB less peak memory for a 4 MB young generation, ~2 % more time).
-    limits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 },
-  });
 }
 
 /** The mapping first, then the rows after `skipThrough` in chunks of `chunkRows`. */

@@ -3,7 +3,7 @@ import { createFieldCipher } from '../../core/crypto/field-cipher.ts';
 import { serveStream, workerInput } from '../../core/workers/worker-serve.ts';
 import { prepareRoster, type PrepareWorkerInput } from './roster-prepare.ts';
 
-// The roster's preparation on its own thread (see `prepareRosterInWorker`).
+// The roster's preparation on its own thread (see `prepareRosterInWorker` in member-import.job.ts).
 const { input, cipher, blind } = workerInput<PrepareWorkerInput>();
 await serveStream(
   prepareRoster(input, {
