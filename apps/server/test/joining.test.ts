@@ -773,6 +773,40 @@ describe('a union that merges or is dissolved', () => {
     const next = await submit(me, form);
     expect(next.unionId).toBe(tree.township.id);
   });
+
+  it('closes an application under appeal at the union above when the union it joins is dissolved', async () => {
+    const restructurer = await cadre('appealDissolver', ['org.restructure'], tree.county);
+    const closing = await child(tree.county, '申诉中撤销公司工会', 'grassroots', null, '610113');
+    const { me } = await worker();
+    const a = await submit(
+      me,
+      employeeForm({ name: '李申诉', workUnitId: (await makeWorkUnit(app, { org: closing })).id }),
+    );
+    expect((await reviewer.post(`/api/joining/applications/${a.id}/reject`, { reason: '非本单位职工' })).status).toBe(
+      200,
+    );
+    const appealed = await me.post(`/api/me/applications/${a.id}/actions`, { action: 'appeal', comment: '请复核' });
+    expect(appealed.status, JSON.stringify(appealed.body)).toBe(200);
+    expect((await reviewer.get(`/api/joining/applications/${a.id}`)).json<Application>()).toMatchObject({
+      state: 'appealReview',
+      orgId: tree.county.id,
+    });
+    // It waits on the county, not on the union being dissolved: it does not stop the dissolution.
+    const dissolved = await restructurer.post(`/api/orgs/${closing.id}/dissolve`, { reason: '单位注销' });
+    expect(dissolved.status, JSON.stringify(dissolved.body)).toBe(200);
+    expect((await me.get(`/api/joining/applications/${a.id}`)).json<Application>()).toMatchObject({
+      state: 'withdrawn',
+      orgId: tree.county.id,
+      actions: [],
+    });
+    const row = await app.core.db
+      .selectFrom('join_application')
+      .select(['state', 'pending'])
+      .where('instance_id', '=', a.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ state: 'withdrawn', pending: 0 });
+    expect((await inboxOf(me)).some((x) => x.includes(`${closing.name}已撤销`))).toBe(true);
+  });
 });
 
 describe('deadlines and reminders', () => {

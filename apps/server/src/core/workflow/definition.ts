@@ -191,6 +191,12 @@ export interface OrgStoppedRule<D> {
    * (a join application appealed to the union above still opens its membership at its union).
    */
   records?: (e: OrgStoppedContext<D>) => Promise<void>;
+  /**
+   * Open instances filed elsewhere that still stand on the stopped union (a join application
+   * appealed to the union above still opens its membership at its union): where the rule
+   * closes, they close with the union's own; where it follows, only `records` sees to them.
+   */
+  standingOn?: (trx: Transaction<DB>, stop: OrgStop) => Promise<readonly string[]>;
 }
 
 export interface WorkflowDefinition<D = Record<string, unknown>> {

@@ -677,10 +677,22 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       const out = createOutbound(deps.smsQueue);
       const byKey = new Map<string, { followed: InstanceView[]; closed: InstanceView[] }>();
       const action = stop.reason === 'merged' ? 'orgMerged' : 'orgDissolved';
-      for (const seen of await repo.openAtOrg(s.trx, stop.org)) {
-        const def = definitionOf(seen);
+      const here = await repo.openAtOrg(s.trx, stop.org);
+      for (const seen of here) {
         // The caller counted them inside this transaction; one here is a caller's bug.
         if (blocksStop(seen)) throw new Error(`workflow instance ${seen.id} stops ${stop.org.id} from stopping`);
+      }
+      const elsewhere: string[] = [];
+      for (const key of registry.keys()) {
+        const rule = registry.get(key)!.onOrgStopped;
+        if (rule?.standingOn && rule[stop.reason] !== 'follow') elsewhere.push(...(await rule.standingOn(s.trx, stop)));
+      }
+      const known = new Set(here.map((r) => r.id));
+      const standing = (await repo.findInstances(s.trx, [...new Set(elsewhere)])).filter(
+        (r) => !known.has(r.id) && r.closed_at === null,
+      );
+      for (const seen of [...here, ...standing]) {
+        const def = definitionOf(seen);
         const cur = await repo.lockForStep(s.trx, seen.id);
         if (!cur || cur.version !== seen.version) throw new AppError('WORKFLOW_INSTANCE_CHANGED');
         const outcome = def.onOrgStopped![stop.reason];

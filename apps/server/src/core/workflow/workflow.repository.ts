@@ -26,6 +26,15 @@ export const workflowRepository = {
     return db.selectFrom('workflow_instance').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
+  async findInstances(db: Q, ids: readonly string[]): Promise<WorkflowInstanceTable[]> {
+    if (ids.length === 0) return [];
+    return db
+      .selectFrom('workflow_instance')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .execute();
+  },
+
   /**
    * Take the instance's row lock until the transaction ends and draw the number of its next
    * history row, in one statement (an UPDATE … RETURNING: both engines have it, unlike

@@ -138,6 +138,17 @@ export const joiningRepository = {
     await db.updateTable('join_application').set(set).where('instance_id', '=', instanceId).execute();
   },
 
+  /** The instances of open applications (in one of `states`) to the union `unionId`. */
+  async openInstancesFor(db: Q, unionId: string, states: readonly string[]): Promise<string[]> {
+    const rows = await db
+      .selectFrom('join_application')
+      .select('instance_id')
+      .where('union_org_id', '=', unionId)
+      .where('state', 'in', [...states])
+      .execute();
+    return rows.flatMap((r) => (r.instance_id ? [r.instance_id] : []));
+  },
+
   /** Open applications to `from` (in one of `states`) now open their membership at `to`. */
   async repointOpenApplications(db: Q, from: string, to: string, states: readonly string[], at: string): Promise<void> {
     await db

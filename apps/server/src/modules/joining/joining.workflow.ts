@@ -179,10 +179,11 @@ export function joinDefinition(approve: Approval): WorkflowDefinition<JoinData> 
     ],
     // A refused application, open to resubmission or appeal, follows its union into a merger (its
     // members went there too); at a dissolved union there is nothing left to join, so it closes
-    // and the applicant may apply to another.
+    // and the applicant may apply to another, as does one under appeal at the union above.
     onOrgStopped: {
       merged: 'follow',
       dissolved: { close: 'withdrawn' },
+      standingOn: (trx, stop) => repo.openInstancesFor(trx, stop.org.id, openStates(def)),
       records: async (e) => {
         const at = e.now.toISOString();
         if (e.stop.reason === 'merged') {
