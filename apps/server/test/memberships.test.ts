@@ -412,6 +412,35 @@ describe('a transfer the member asks for on the portal', () => {
   });
 });
 
+describe('a transfer filed before the union left merged', () => {
+  it('moves the membership the merger carried on, with the same member number', async () => {
+    const merging = await makeOrg(app(), { parent: tree.countyA, name: '甲三并入前工会', type: 'grassroots' });
+    const m = await memberAccount(merging, { name: '钱并转' });
+    const number = (await openMembershipOf(m.personId))!.member_number;
+    const res = await m.agent.post('/api/memberships/transfers', { toOrgId: tree.uB.id, comment: '换工作' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const transfer = res.json<TransferBody>();
+    // It waits on the union joined, not on the one left: the merger goes ahead.
+    const merged = await countyA.post(`/api/orgs/${merging.id}/merge`, { targetId: tree.uA1.id, reason: '合并' });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    expect(await openMembershipOf(m.personId)).toMatchObject({ org_id: tree.uA1.id, member_number: number });
+
+    const accepted = await cadreB.post(`/api/memberships/transfers/${transfer.id}/steps`, {
+      action: 'accept',
+      expectedVersion: transfer.version,
+    });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    const open = await app()
+      .core.db.selectFrom('membership')
+      .select(['org_id', 'member_number'])
+      .where('person_id', '=', m.personId)
+      .where('ended_on', 'is', null)
+      .execute();
+    expect(open).toEqual([{ org_id: tree.uB.id, member_number: number }]);
+    await countersAgree();
+  });
+});
+
 describe('a transfer the union left starts', () => {
   it('names its own member; outside its scope the person does not exist', async () => {
     const m = await memberAccount(tree.uA1, { name: '钱师傅' });

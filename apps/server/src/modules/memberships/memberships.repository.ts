@@ -158,6 +158,24 @@ export const membershipsRepository = {
     return q.executeTakeFirst();
   },
 
+  /** The person's open membership at `orgId` with `memberNumber`, locked like lockMembership. */
+  async lockOpenMembershipAt(
+    db: Q,
+    dialect: DialectName,
+    at: { personId: string; orgId: string; memberNumber: string | null },
+  ): Promise<MembershipTable | undefined> {
+    if (at.memberNumber === null) return undefined;
+    let q = db
+      .selectFrom('membership')
+      .select(MEMBERSHIP_COLUMNS)
+      .where('person_id', '=', at.personId)
+      .where('org_id', '=', at.orgId)
+      .where('member_number', '=', at.memberNumber)
+      .where('ended_on', 'is', null);
+    if (dialect === 'postgres') q = q.forUpdate();
+    return q.executeTakeFirst();
+  },
+
   async lockMemberships(db: Q, dialect: DialectName, ids: readonly string[]): Promise<MembershipTable[]> {
     const out: MembershipTable[] = [];
     // Sorted, so two batches over the same memberships lock them in one order.

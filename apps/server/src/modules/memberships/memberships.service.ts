@@ -139,9 +139,24 @@ export function createMembershipsService(deps: CoreDeps, engine: WorkflowEngine)
   }
 
   /** The membership an effect acts on, locked and still open. */
+  /**
+   * The membership a step acts on, locked. One that its union's merger closed goes on at the
+   * union merged into, with the same member number (orgs.merge): a transfer or request filed
+   * before the merger acts on that one, as the member would expect.
+   */
   async function openForEffect(e: EffectContext<TransferData> | EffectContext<RequestData>, membershipId: string) {
     await lockShared(e.trx as unknown as Kysely<unknown>, dialect, ORG_TREE_LOCK);
-    const m = await repo.lockMembership(e.trx, dialect, membershipId);
+    let m = await repo.lockMembership(e.trx, dialect, membershipId);
+    // Merged unions can merge again; the chain is short, the bound only guards a bad row.
+    for (let hop = 0; m && !isOpen(m) && hop < 16; hop++) {
+      const org = await repo.findOrg(e.trx, m.org_id);
+      if (org?.status !== 'merged' || !org.merged_into_id) break;
+      m = await repo.lockOpenMembershipAt(e.trx, dialect, {
+        personId: m.person_id,
+        orgId: org.merged_into_id,
+        memberNumber: m.member_number,
+      });
+    }
     if (!m || !isOpen(m)) throw new AppError('MEMBERSHIP_NOT_OPEN');
     const person = (await repo.person(e.trx, m.person_id))!;
     return { m, person };
