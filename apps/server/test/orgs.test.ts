@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { localDate } from '../src/core/calendar.ts';
 import { newId } from '../src/core/ids.ts';
 import { makeAppendOnly } from '../src/db/dialect.ts';
-import { ORG_PATH_HISTORY_TABLES, ORG_SCOPED_TABLES } from '../src/db/org-scoped.ts';
+import { AT_STOPPED_NODE, ORG_PATH_HISTORY_TABLES, ORG_SCOPED_TABLES } from '../src/db/org-scoped.ts';
 import type { MembershipTable, OrganizationTable } from '../src/db/schema.ts';
 import {
   agent,
@@ -186,6 +186,66 @@ async function casesNow(ids: readonly string[]) {
     ]),
   );
 }
+
+/** A model-worker registry entry for `member`'s person, filed at `org`. */
+async function addModelWorker(org: OrganizationTable, member: MembershipTable): Promise<string> {
+  const id = newId();
+  const now = new Date().toISOString();
+  await app.core.db
+    .insertInto('model_worker')
+    .values({
+      id,
+      person_id: member.person_id,
+      org_id: org.id,
+      org_path: org.path,
+      province_root: org.province_root,
+      category: 'model_worker',
+      level: 'city',
+      title: '市劳动模范',
+      awarding_body: null,
+      year_awarded: 2020,
+      certificate_no: randomToken(),
+      honor_status: 'kept',
+      revoked_on: null,
+      revoked_reason: null,
+      employment_status: 'employed',
+      farmer: 0,
+      lost_work_capacity: 0,
+      deceased_on: null,
+      bank_name: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
+}
+
+/** An open inactivity proposal of `member`'s membership, as the daily run files one. */
+async function addInactivityProposal(member: MembershipTable): Promise<string> {
+  const id = newId();
+  await app.core.db
+    .insertInto('inactivity_proposal')
+    .values({
+      id,
+      run_on: '2026-01-05',
+      person_id: member.person_id,
+      membership_id: member.id,
+      org_id: member.org_id,
+      org_path: member.org_path,
+      province_root: member.province_root,
+      last_sign_on: '2025-06-01',
+      status: 'open',
+      reason: null,
+      decided_by: null,
+      decided_at: null,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+  return id;
+}
+
+const rowOf = (table: 'model_worker' | 'inactivity_proposal', id: string) =>
+  app.core.db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 const grassrootsUnder = (parent: OrganizationTable, name?: string) =>
   makeOrg(app, { parent, type: 'grassroots', ...(name ? { name } : {}) });
@@ -860,6 +920,14 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
     const unit = await makeWorkUnit(app, { org: union });
     const chair = await makeUser(app, { org: union, roles: ['grassroots_chair'] });
     const chairA = await signIn(app, chair);
+    // A model worker whose membership has since ended elsewhere: the registry entry stays on record.
+    const former = await addMember(union);
+    await app.core.db
+      .updateTable('membership')
+      .set({ status: 'withdrawn', ended_on: '2025-12-31' })
+      .where('id', '=', former.id)
+      .execute();
+    const modelWorker = await addModelWorker(union, former);
     const res = await call(countyA, orgRoutes.dissolve, { params: { id: union.id }, body: { reason: '单位注销' } });
     expect(res.status).toBe(200);
     expect(res.json<OrgBody>()).toMatchObject({ status: 'dissolved', statusReason: '单位注销', workUnitCount: 0 });
@@ -879,11 +947,20 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
       { field: 'status', from: 'active', to: 'dissolved' },
       { field: 'reason', to: '单位注销' },
       { field: 'workUnitsToParent', to: 1 },
+      { field: 'modelWorkersToParent', to: 1 },
+      { field: 'accountsToParent', to: 1 },
       { field: 'grantsRevoked', to: 1 },
       { field: 'sessionsEnded', to: 1 },
       { field: 'casesToParent', to: 0 },
       { field: 'casesClosed', to: 0 },
     ]);
+    expect(await rowOf('model_worker', modelWorker)).toMatchObject({ org_id: tree.county.id });
+    const account = await app.core.db
+      .selectFrom('user_account')
+      .select(['org_id', 'org_path'])
+      .where('id', '=', chair.user.id)
+      .executeTakeFirstOrThrow();
+    expect(account).toEqual({ org_id: tree.county.id, org_path: tree.county.path });
   });
 });
 
@@ -1015,6 +1092,8 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     const chair = await makeUser(app, { org: source, roles: ['grassroots_cadre'] });
     const chairA = await signIn(app, chair);
     const groupLeader = await signIn(app, await makeUser(app, { org: group, roles: ['grassroots_cadre'] }));
+    const modelWorker = await addModelWorker(source, active);
+    const proposal = await addInactivityProposal(active);
 
     const res = await call(countyA, orgRoutes.merge, {
       params: { id: source.id },
@@ -1083,9 +1162,19 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     const again = await signIn(app, chair);
     expect((await again.get(`/api/orgs/${target.id}`)).status).toBe(403);
 
+    // The registry lives on at the target; the proposal on the closed membership lapsed.
+    expect(await rowOf('model_worker', modelWorker)).toMatchObject({ org_id: target.id, org_path: target.path });
+    expect(await rowOf('inactivity_proposal', proposal)).toMatchObject({ status: 'lapsed', org_id: source.id });
+
     const [event] = await auditOf('org.merge', source.id);
     expect(event!.org_path).toBe(target.path);
-    expect(JSON.parse(event!.changes!)).toContainEqual({ field: 'membershipsTransferred', to: 2 });
+    expect(JSON.parse(event!.changes!)).toEqual(
+      expect.arrayContaining([
+        { field: 'membershipsTransferred', to: 2 },
+        { field: 'modelWorkersMoved', to: 1 },
+        { field: 'inactivityProposalsLapsed', to: 1 },
+      ]),
+    );
   });
 
   it('a merged organization can no longer be changed', async () => {
@@ -1113,5 +1202,9 @@ describe('org-scoped tables', () => {
       .sort();
     const declared = [...ORG_SCOPED_TABLES.map((x) => x.table), ...ORG_PATH_HISTORY_TABLES].sort();
     expect(withPath).toEqual(declared);
+  });
+
+  it('every one says what a merger or dissolution does with the rows filed at the node that stops', () => {
+    expect(Object.keys(AT_STOPPED_NODE).sort()).toEqual(ORG_SCOPED_TABLES.map((x) => x.table).sort());
   });
 });

@@ -52,3 +52,37 @@ export const ORG_SCOPED_TABLES: readonly OrgScopedTable[] = [
  * rewritten (the audit chain's hashes cover them; decision 0008).
  */
 export const ORG_PATH_HISTORY_TABLES: readonly string[] = ['audit_event', 'workflow_history'];
+
+/**
+ * What a merger or a dissolution does with each org-scoped table's rows filed at the node that
+ * stops (rows below a merged node move with their unions; a dissolved node has none active):
+ * - `follows`: living records, re-pointed to the target, or to a dissolved node's parent;
+ * - `ends`: closed by the restructuring, or handed on as their module's rule says
+ *   (memberships reopened at the target, grants revoked, open applications and notices
+ *   decided first or handed on, inactivity proposals lapsed);
+ * - `stays`: the stopped node's own history (finished jobs, plans, awards, payout batches),
+ *   still read by the node's ancestors. A ledger account stays too: its balance moves only by
+ *   a transfer a cadre makes (decision 0012), never by a restructuring.
+ * A test holds this list to `ORG_SCOPED_TABLES`, so a new table is decided here.
+ */
+export const AT_STOPPED_NODE: Readonly<Record<string, 'follows' | 'ends' | 'stays'>> = {
+  organization: 'stays',
+  work_unit: 'follows',
+  membership: 'ends',
+  user_account: 'follows',
+  role_grant: 'ends',
+  job: 'stays',
+  totp_recovery: 'follows',
+  ledger_account: 'stays',
+  payout_batch: 'stays',
+  workflow_instance: 'ends',
+  workflow_notice: 'ends',
+  model_worker: 'follows',
+  subsidy_policy: 'stays',
+  subsidy_plan: 'stays',
+  subsidy_award: 'stays',
+  enrollment_batch: 'stays',
+  founding_application: 'ends',
+  membership_transfer: 'ends',
+  inactivity_proposal: 'ends',
+};

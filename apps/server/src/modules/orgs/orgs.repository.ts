@@ -219,6 +219,35 @@ export const orgsRepository = {
     return Number(affected.n);
   },
 
+  /** The model-worker registry entries filed at `orgId` pass to `to`: the registry lives on. */
+  async repointModelWorkers(
+    db: Q,
+    orgId: string,
+    to: { id: string; path: string; province_root: string },
+    now: string,
+  ): Promise<number> {
+    const r = await db
+      .updateTable('model_worker')
+      .set({ org_id: to.id, org_path: to.path, province_root: to.province_root, updated_at: now })
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
+  /**
+   * Open inactivity proposals at `orgId` lapse, as the memberships module lapses them when it
+   * ends a membership: the merge ended theirs.
+   */
+  async lapseInactivityProposalsAt(db: Q, orgId: string, at: string): Promise<number> {
+    const r = await db
+      .updateTable('inactivity_proposal')
+      .set({ status: 'lapsed', decided_at: at })
+      .where('org_id', '=', orgId)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
   /** Accounts homed at one organization move to another (a merge); their pending TOTP resets follow. */
   async rehomeAccounts(
     db: Q,

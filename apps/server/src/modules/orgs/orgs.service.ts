@@ -360,8 +360,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
 
     /**
      * Dissolve an organization that has no active children and no members. Its work units
-     * pass to the parent (without a union), its live grants are revoked and their holders
-     * signed out. Nothing is deleted.
+     * (without a union), accounts, model-worker registry entries and open applications pass to
+     * the parent, its live grants are revoked and their holders signed out. Nothing is deleted.
      */
     async dissolve(ctx: RequestContext, id: string, reason: string) {
       const scope = scopeFor(ctx.principal, 'org.restructure');
@@ -409,6 +409,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         }
         await applyCounterDeltas(s.trx, dialect, deltas);
         const workUnits = await repo.repointWorkUnits(s.trx, org.id, { union: null, org: parent }, now);
+        const modelWorkers = await repo.repointModelWorkers(s.trx, org.id, parent, now);
+        const accounts = await repo.rehomeAccounts(s.trx, org, parent, now);
         const revoked = await repo.revokeLiveGrantsAt(s.trx, org.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_dissolved');
         const cases = await workflow.orgStopped(s, ctx, stopOf('dissolved', org, parent));
@@ -421,6 +423,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             { field: 'status', from: org.status, to: 'dissolved' },
             { field: 'reason', to: reason },
             { field: 'workUnitsToParent', to: workUnits },
+            { field: 'modelWorkersToParent', to: modelWorkers },
+            { field: 'accountsToParent', to: accounts },
             { field: 'grantsRevoked', to: revoked.grants },
             { field: 'sessionsEnded', to: sessionsEnded },
             { field: 'casesToParent', to: cases.followed },
@@ -433,10 +437,12 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
 
     /**
      * Merge an organization into another, in one transaction: each open membership at the
-     * source is closed (transferred out, history kept) and reopened at the target with the
-     * same member number and card; the children move under the target (paths rewritten as
-     * in a move); work units and accounts follow; live grants at the source are revoked and
-     * their holders signed out, so nobody's scope grows by the merge.
+     * source is closed (transferred out, history kept; its open inactivity proposal lapses)
+     * and reopened at the target with the same member number and card; the children move
+     * under the target (paths rewritten as in a move); work units, accounts, model-worker
+     * registry entries and open applications follow (`AT_STOPPED_NODE` says, table by table,
+     * what becomes of the rows filed at the source itself); live grants at the source are
+     * revoked and their holders signed out, so nobody's scope grows by the merge.
      */
     async merge(ctx: RequestContext, id: string, input: { targetId: string; reason: string }) {
       const scope = scopeFor(ctx.principal, 'org.restructure');
@@ -496,6 +502,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         const childrenMoved = await repo.reparentChildren(s.trx, source.id, target.id, now);
         const workUnitsMoved = await repo.repointWorkUnits(s.trx, source.id, { union: target.id, org: target }, now);
         const accountsMoved = await repo.rehomeAccounts(s.trx, source, target, now);
+        const modelWorkersMoved = await repo.repointModelWorkers(s.trx, source.id, target, now);
+        const proposalsLapsed = await repo.lapseInactivityProposalsAt(s.trx, source.id, now);
         const revoked = await repo.revokeLiveGrantsAt(s.trx, source.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_merged');
         const cases = await workflow.orgStopped(s, ctx, stopOf('merged', source, target));
@@ -518,6 +526,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             { field: 'childrenMoved', to: childrenMoved },
             { field: 'workUnitsMoved', to: workUnitsMoved },
             { field: 'accountsMoved', to: accountsMoved },
+            { field: 'modelWorkersMoved', to: modelWorkersMoved },
+            { field: 'inactivityProposalsLapsed', to: proposalsLapsed },
             { field: 'grantsRevoked', to: revoked.grants },
             { field: 'sessionsEnded', to: sessionsEnded },
             { field: 'rowsRewritten', to: rowsRewritten },
