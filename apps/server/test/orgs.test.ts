@@ -1043,7 +1043,9 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     await closeCases([open], 'withdrawn');
     expect(errorOf(await merge())).toMatchObject({ status: 409, code: 'ORG_HAS_OPEN_CASES' });
     await closeCases([ruleless], 'withdrawn');
-    expect((await merge()).status).toBe(200);
+    const merged = await merge();
+    expect(merged.status).toBe(200);
+    expect(merged.json()).toMatchObject({ applicationsHandedOn: 2, applicationsClosed: 0 });
     const moved = await app.core.db
       .selectFrom('workflow_instance')
       .select(['org_id', 'org_path'])

@@ -183,7 +183,7 @@ export const orgRoutes = {
     path: '/api/orgs/:id/merge',
     tag: 'organizations',
     summary:
-      'Merge an organization into another once no application filed at it awaits review or is on notice: members transferred with their history, children and work units moved, grants at the source revoked',
+      'Merge an organization into another once no application filed at it awaits review or is on notice: members transferred with their history, children and work units moved, its other open applications handed to the target, grants at the source revoked',
     permission: 'org.restructure',
     params: z.object({ id: idSchema }),
     body: z.strictObject({
@@ -202,6 +202,13 @@ export const orgRoutes = {
       childrenMoved: z.number().int().describe('Direct children moved under the target'),
       workUnitsMoved: z.number().int().describe('Work units re-pointed to the target'),
       grantsRevoked: z.number().int().describe('Live grants at the source that were revoked'),
+      applicationsHandedOn: z
+        .number()
+        .int()
+        .describe(
+          'Open applications at the source not waiting on it (refused, or waiting on the applicant), now at the target',
+        ),
+      applicationsClosed: z.number().int().describe('Open applications at the source that closed with the merger'),
     }),
     errors: [
       'NOT_FOUND',

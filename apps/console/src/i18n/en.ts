@@ -360,6 +360,7 @@ const en: ConsoleMessages = {
     reason: 'Reason',
     reasonHint: '2–500 characters, e.g. “the unit closed”',
     mergedSummary: 'Merged: {members} members transferred, {children} organizations and {units} work units moved',
+    mergedApplications: ', {applications} open applications handed on',
     links: {
       members: 'Members',
       workUnits: 'Work units',

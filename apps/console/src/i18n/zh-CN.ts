@@ -350,6 +350,7 @@ const zhCN = {
     reason: '原因',
     reasonHint: '2–500 个字，如“单位注销”',
     mergedSummary: '已合并：转入会员 {members} 人，移动下级组织 {children} 个、单位 {units} 家',
+    mergedApplications: '，转交未办结申请 {applications} 件',
     links: {
       members: '会员名单',
       workUnits: '单位名单',

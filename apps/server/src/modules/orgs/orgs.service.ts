@@ -542,6 +542,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
           childrenMoved,
           workUnitsMoved,
           grantsRevoked: revoked.grants,
+          applicationsHandedOn: cases.followed,
+          applicationsClosed: cases.closed,
         };
       });
     },
