@@ -25,7 +25,7 @@ import {
   withoutRequestId,
 } from './factories.ts';
 import { createTestApp, sql } from './harness.ts';
-import { joinFixture, stopFixture, stopRecords } from './workflow-fixtures.ts';
+import { joinFixture, stopFixture, stopRecords, stopStanding } from './workflow-fixtures.ts';
 
 const NO_IP_LIMITS = { LOGIN_IP_LIMIT_PER_MINUTE: '100000', SMS_IP_LIMIT_PER_HOUR: '100000' };
 const sys = { actor: SYSTEM_ACTOR };
@@ -913,6 +913,50 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
     expect(JSON.parse(closedEvents[0]!.changes!)).toEqual([{ field: 'state', from: 'rejected', to: 'withdrawn' }]);
     const [event] = await auditOf('org.dissolve', union.id);
     expect(JSON.parse(event!.changes!)).toContainEqual({ field: 'casesClosed', to: 2 });
+  });
+
+  it('closes an application filed elsewhere that stands on the union, its notice leaving the board', async () => {
+    const union = await grassrootsUnder(tree.county);
+    const elsewhere = await fileCase(tree.county, 'notice');
+    const noticeId = newId();
+    const now = new Date().toISOString();
+    await app.core.db
+      .insertInto('workflow_notice')
+      .values({
+        id: noticeId,
+        instance_id: elsewhere,
+        state: 'notice',
+        subject_name: '王测试',
+        summary: '测试公示',
+        starts_at: now,
+        ends_at: new Date(Date.now() + 5 * 86_400_000).toISOString(),
+        status: 'open',
+        org_id: tree.county.id,
+        org_path: tree.county.path,
+        province_root: tree.county.province_root,
+        created_at: now,
+        closed_at: null,
+      })
+      .execute();
+    stopStanding.push(elsewhere);
+    try {
+      const res = await call(countyA, orgRoutes.dissolve, { params: { id: union.id }, body: { reason: '撤销' } });
+      expect(res.status).toBe(200);
+    } finally {
+      stopStanding.length = 0;
+    }
+    expect((await casesNow([elsewhere])).get(elsewhere)).toMatchObject({
+      orgId: tree.county.id,
+      state: 'withdrawn',
+      closed: true,
+      history: [{ action: 'orgDissolved', from_state: 'notice', to_state: 'withdrawn' }],
+    });
+    const notice = await app.core.db
+      .selectFrom('workflow_notice')
+      .select('status')
+      .where('id', '=', noticeId)
+      .executeTakeFirstOrThrow();
+    expect(notice.status).toBe('withdrawn');
   });
 
   it('happy path: units pass to the parent, grants are revoked and their sessions end, nothing is deleted', async () => {

@@ -175,6 +175,9 @@ export const subsidyFixture: WorkflowDefinition<SubsidyData> = {
   ],
 };
 
+/** Instances `stopFixture` says stand on whichever union stops (tests fill it). */
+export const stopStanding: string[] = [];
+
 /** What `stopFixture`'s records hook was told, stop by stop. */
 export const stopRecords: { reason: string; org: string; followed: string[]; closed: string[] }[] = [];
 
@@ -234,6 +237,7 @@ export const stopFixture: WorkflowDefinition = {
   onOrgStopped: {
     merged: 'follow',
     dissolved: { close: 'withdrawn' },
+    standingOn: async () => [...stopStanding],
     records: async (e) => {
       stopRecords.push({
         reason: e.stop.reason,

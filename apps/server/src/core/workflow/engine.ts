@@ -693,10 +693,18 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       );
       for (const seen of [...here, ...standing]) {
         const def = definitionOf(seen);
+        const outcome = def.onOrgStopped?.[stop.reason];
+        const closeIn = outcome === undefined || outcome === 'follow' ? null : outcome.close;
+        // One filed elsewhere only closes (its own version's rule may differ): it is not the
+        // stopped union's to hand on.
+        if (!known.has(seen.id) && closeIn === null) continue;
         const cur = await repo.lockForStep(s.trx, seen.id);
         if (!cur || cur.version !== seen.version) throw new AppError('WORKFLOW_INSTANCE_CHANGED');
-        const outcome = def.onOrgStopped![stop.reason];
-        const closeIn = outcome === 'follow' ? null : outcome.close;
+        // Closed while on notice (only one filed elsewhere can be): its notice leaves the board.
+        if (closeIn && cur.state_kind === 'notice') {
+          const notice = await repo.openNoticeOf(s.trx, cur.id);
+          if (notice) await repo.closeNotice(s.trx, notice.id, 'withdrawn', at);
+        }
         const set = closeIn
           ? { ...(await entering(s.trx, def, closeIn, now)), updated_at: at }
           : {
