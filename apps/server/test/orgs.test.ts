@@ -244,7 +244,56 @@ async function addInactivityProposal(member: MembershipTable): Promise<string> {
   return id;
 }
 
-const rowOf = (table: 'model_worker' | 'inactivity_proposal', id: string) =>
+/** An open enrollment event (集中入会) of `org`, with its batch; answers the event's id. */
+async function addEnrollmentEvent(org: OrganizationTable): Promise<string> {
+  const batchId = newId();
+  const id = newId();
+  const now = new Date().toISOString();
+  await app.core.db
+    .insertInto('enrollment_batch')
+    .values({
+      id: batchId,
+      org_id: org.id,
+      org_path: org.path,
+      province_root: org.province_root,
+      kind: 'event',
+      title: '集中入会活动',
+      job_id: null,
+      file_name: null,
+      file_sha256: null,
+      rows_read: 0,
+      created_count: 0,
+      refused_count: 0,
+      duplicate_count: 0,
+      created_by: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await app.core.db
+    .insertInto('enrollment_event')
+    .values({
+      id,
+      batch_id: batchId,
+      code: randomToken(),
+      place: '职工之家',
+      opens_at: now,
+      closes_at: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      work_unit_id: null,
+      work_unit_name: null,
+      employment_type: null,
+      new_form_group: null,
+      quota: null,
+      joined: 0,
+      status: 'open',
+      closed_at: null,
+      closed_by: null,
+    })
+    .execute();
+  return id;
+}
+
+const rowOf = (table: 'model_worker' | 'inactivity_proposal' | 'enrollment_event', id: string) =>
   app.core.db.selectFrom(table).selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 const grassrootsUnder = (parent: OrganizationTable, name?: string) =>
@@ -972,6 +1021,7 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
       .where('id', '=', former.id)
       .execute();
     const modelWorker = await addModelWorker(union, former);
+    const enrollmentEvent = await addEnrollmentEvent(union);
     const res = await call(countyA, orgRoutes.dissolve, { params: { id: union.id }, body: { reason: '单位注销' } });
     expect(res.status).toBe(200);
     expect(res.json<OrgBody>()).toMatchObject({ status: 'dissolved', statusReason: '单位注销', workUnitCount: 0 });
@@ -993,12 +1043,17 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
       { field: 'workUnitsToParent', to: 1 },
       { field: 'modelWorkersToParent', to: 1 },
       { field: 'accountsToParent', to: 1 },
+      { field: 'enrollmentEventsClosed', to: 1 },
       { field: 'grantsRevoked', to: 1 },
       { field: 'sessionsEnded', to: 1 },
       { field: 'casesToParent', to: 0 },
       { field: 'casesClosed', to: 0 },
     ]);
     expect(await rowOf('model_worker', modelWorker)).toMatchObject({ org_id: tree.county.id });
+    expect(await rowOf('enrollment_event', enrollmentEvent)).toMatchObject({
+      status: 'closed',
+      closed_by: expect.any(String),
+    });
     const account = await app.core.db
       .selectFrom('user_account')
       .select(['org_id', 'org_path'])
@@ -1140,6 +1195,7 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     const groupLeader = await signIn(app, await makeUser(app, { org: group, roles: ['grassroots_cadre'] }));
     const modelWorker = await addModelWorker(source, active);
     const proposal = await addInactivityProposal(active);
+    const enrollmentEvent = await addEnrollmentEvent(source);
 
     const res = await call(countyA, orgRoutes.merge, {
       params: { id: source.id },
@@ -1211,6 +1267,8 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     // The registry lives on at the target; the proposal on the closed membership lapsed.
     expect(await rowOf('model_worker', modelWorker)).toMatchObject({ org_id: target.id, org_path: target.path });
     expect(await rowOf('inactivity_proposal', proposal)).toMatchObject({ status: 'lapsed', org_id: source.id });
+    // Its enrollment event's QR code files to the source no more.
+    expect(await rowOf('enrollment_event', enrollmentEvent)).toMatchObject({ status: 'closed' });
 
     const [event] = await auditOf('org.merge', source.id);
     expect(event!.org_path).toBe(target.path);
@@ -1219,6 +1277,7 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
         { field: 'membershipsTransferred', to: 2 },
         { field: 'modelWorkersMoved', to: 1 },
         { field: 'inactivityProposalsLapsed', to: 1 },
+        { field: 'enrollmentEventsClosed', to: 1 },
       ]),
     );
   });

@@ -60,8 +60,8 @@ export const ORG_PATH_HISTORY_TABLES: readonly string[] = ['audit_event', 'workf
  * - `ends`: closed by the restructuring, or handed on as their module's rule says
  *   (memberships reopened at the target, grants revoked, open applications and notices
  *   decided first or handed on, inactivity proposals lapsed);
- * - `stays`: the stopped node's own history (finished jobs, plans, awards, payout batches),
- *   still read by the node's ancestors. A ledger account stays too: its balance moves only by
+ * - `stays`: the stopped node's own history (finished jobs, plans, awards, payout batches,
+ *   enrollment batches, whose open events close), still read by the node's ancestors. A ledger account stays too: its balance moves only by
  *   a transfer a cadre makes (decision 0012), never by a restructuring.
  * A test holds this list to `ORG_SCOPED_TABLES`, so a new table is decided here.
  */

@@ -235,6 +235,20 @@ export const orgsRepository = {
   },
 
   /**
+   * Open enrollment events of `orgId` close, as a cadre would close one: their QR codes were
+   * filing applications to a union that takes no one now. The batches stay as its history.
+   */
+  async closeEnrollmentEventsAt(db: Q, orgId: string, at: string, by: string | null): Promise<number> {
+    const r = await db
+      .updateTable('enrollment_event')
+      .set({ status: 'closed', closed_at: at, closed_by: by })
+      .where('status', '=', 'open')
+      .where('batch_id', 'in', (eb) => eb.selectFrom('enrollment_batch').select('id').where('org_id', '=', orgId))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  },
+
+  /**
    * Open inactivity proposals at `orgId` lapse, as the memberships module lapses them when it
    * ends a membership: the merge ended theirs.
    */

@@ -361,7 +361,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
     /**
      * Dissolve an organization that has no active children and no members. Its work units
      * (without a union), accounts, model-worker registry entries and open applications pass to
-     * the parent, its live grants are revoked and their holders signed out. Nothing is deleted.
+     * the parent, its open enrollment events close, its live grants are revoked and their
+     * holders signed out. Nothing is deleted.
      */
     async dissolve(ctx: RequestContext, id: string, reason: string) {
       const scope = scopeFor(ctx.principal, 'org.restructure');
@@ -411,6 +412,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         const workUnits = await repo.repointWorkUnits(s.trx, org.id, { union: null, org: parent }, now);
         const modelWorkers = await repo.repointModelWorkers(s.trx, org.id, parent, now);
         const accounts = await repo.rehomeAccounts(s.trx, org, parent, now);
+        const eventsClosed = await repo.closeEnrollmentEventsAt(s.trx, org.id, now, ctx.actor.id);
         const revoked = await repo.revokeLiveGrantsAt(s.trx, org.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_dissolved');
         const cases = await workflow.orgStopped(s, ctx, stopOf('dissolved', org, parent));
@@ -425,6 +427,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             { field: 'workUnitsToParent', to: workUnits },
             { field: 'modelWorkersToParent', to: modelWorkers },
             { field: 'accountsToParent', to: accounts },
+            { field: 'enrollmentEventsClosed', to: eventsClosed },
             { field: 'grantsRevoked', to: revoked.grants },
             { field: 'sessionsEnded', to: sessionsEnded },
             { field: 'casesToParent', to: cases.followed },
@@ -440,9 +443,10 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
      * source is closed (transferred out, history kept; its open inactivity proposal lapses)
      * and reopened at the target with the same member number and card; the children move
      * under the target (paths rewritten as in a move); work units, accounts, model-worker
-     * registry entries and open applications follow (`AT_STOPPED_NODE` says, table by table,
-     * what becomes of the rows filed at the source itself); live grants at the source are
-     * revoked and their holders signed out, so nobody's scope grows by the merge.
+     * registry entries and open applications follow, the source's open enrollment events
+     * close (`AT_STOPPED_NODE` says, table by table, what becomes of the rows filed at the
+     * source itself); live grants at the source are revoked and their holders signed out, so
+     * nobody's scope grows by the merge.
      */
     async merge(ctx: RequestContext, id: string, input: { targetId: string; reason: string }) {
       const scope = scopeFor(ctx.principal, 'org.restructure');
@@ -504,6 +508,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         const accountsMoved = await repo.rehomeAccounts(s.trx, source, target, now);
         const modelWorkersMoved = await repo.repointModelWorkers(s.trx, source.id, target, now);
         const proposalsLapsed = await repo.lapseInactivityProposalsAt(s.trx, source.id, now);
+        const eventsClosed = await repo.closeEnrollmentEventsAt(s.trx, source.id, now, ctx.actor.id);
         const revoked = await repo.revokeLiveGrantsAt(s.trx, source.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_merged');
         const cases = await workflow.orgStopped(s, ctx, stopOf('merged', source, target));
@@ -528,6 +533,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             { field: 'accountsMoved', to: accountsMoved },
             { field: 'modelWorkersMoved', to: modelWorkersMoved },
             { field: 'inactivityProposalsLapsed', to: proposalsLapsed },
+            { field: 'enrollmentEventsClosed', to: eventsClosed },
             { field: 'grantsRevoked', to: revoked.grants },
             { field: 'sessionsEnded', to: sessionsEnded },
             { field: 'rowsRewritten', to: rowsRewritten },
