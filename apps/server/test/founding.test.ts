@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
+import { outboxFile, readOutbox } from '../src/core/notify/sms.ts';
 import type { OrganizationTable } from '../src/db/schema.ts';
 import { readCounters, statDay } from '../src/modules/stats/stats.counters.ts';
 import { recountSubtree } from '../src/modules/stats/stats.recount.ts';
@@ -718,6 +719,11 @@ describe('a handling union that merges or is dissolved', () => {
     expect(await get(y.a, y.application.id)).toMatchObject({ state: 'rejected', handlingOrgId: into.id });
     const inbox = (await x.a.get('/api/me/notifications')).json<{ items: { body: { 'zh-CN': string } }[] }>();
     expect(inbox.items.some((n) => n.body['zh-CN'].includes(`转由${into.name}办理`))).toBe(true);
+    // Work under way (the assembly in preparation) is told by SMS too; a refused one in the inbox only.
+    const smsTo = (phone: string) =>
+      readOutbox(outboxFile(app.core.config.DATA_DIR)).filter((m) => m.phone === phone && m.text.includes('转由'));
+    expect(smsTo(x.phone)).toHaveLength(1);
+    expect(smsTo(y.phone)).toEqual([]);
 
     // The journey goes on at the union it merged into.
     const id = x.application.id;

@@ -714,7 +714,7 @@ describe('a union that merges or is dissolved', () => {
     const merging = await child(tree.county, '合并前公司工会', 'grassroots', null, '610113');
     const into = await child(tree.county, '合并后公司工会', 'grassroots', null, '610113');
     const mergingUnit = await makeWorkUnit(app, { org: merging });
-    const { me } = await worker();
+    const { me, phone } = await worker();
     const form = employeeForm({ name: '钱合并', workUnitId: mergingUnit.id });
     const a = await submit(me, form);
     expect(a.unionId).toBe(merging.id);
@@ -732,6 +732,9 @@ describe('a union that merges or is dissolved', () => {
       unionId: into.id,
     });
     expect((await inboxOf(me)).some((x) => x.includes(`并入${into.name}`))).toBe(true);
+    // A refused application waits on its applicant: the inbox tells them, no SMS.
+    const sms = readOutbox(outboxFile(app.core.config.DATA_DIR)).filter((m) => m.phone === phone);
+    expect(sms.filter((m) => m.text.includes('并入'))).toEqual([]);
     // The work unit went to the target too, so the corrected form routes where the application now is.
     const again = await me.post(`/api/joining/applications/${a.id}/resubmit`, form);
     expect(again.status, JSON.stringify(again.body)).toBe(200);

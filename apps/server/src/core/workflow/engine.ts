@@ -307,7 +307,14 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     out: Outbound,
     def: WorkflowDefinition,
     row: Pick<WorkflowInstanceTable, 'id' | 'applicant_user_id' | 'state'>,
-    step: { action: Label | null; comment?: string | null; noticeEndsAt?: string | null; text?: Label },
+    step: {
+      action: Label | null;
+      comment?: string | null;
+      noticeEndsAt?: string | null;
+      text?: Label;
+      /** False: the inbox only (news the applicant need not act on now). */
+      sms?: boolean;
+    },
   ) {
     if (!row.applicant_user_id) return;
     const state = def.states[row.state]!.label;
@@ -325,7 +332,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
       title: def.label,
       body: { 'zh-CN': comment ? `${zh}。意见：${comment}` : zh, en: comment ? `${en}. Comment: ${comment}` : en },
       link: { type: 'workflow', id: row.id },
-      sms: `【智慧工会】您的“${def.label['zh-CN']}”：${zh}。详情请登录智慧工会查看。`,
+      sms: step.sms === false ? null : `【智慧工会】您的“${def.label['zh-CN']}”：${zh}。详情请登录智慧工会查看。`,
     });
   }
 
@@ -733,7 +740,13 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
             ? [{ field: 'state', from: cur.state, to: closeIn }]
             : [{ field: 'orgId', from: stop.org.id, to: stop.successor.id }],
         });
-        tellApplicant(out, def, next, { action: null, text: stopMessage(stop, closeIn !== null) });
+        // A refused application waits on nobody until its applicant acts, and a union's may hold
+        // years of them: those hear of it in the inbox only; work under way also by SMS.
+        tellApplicant(out, def, next, {
+          action: null,
+          text: stopMessage(stop, closeIn !== null),
+          sms: cur.state_kind !== 'rejected',
+        });
         const mine = byKey.get(def.key) ?? { followed: [], closed: [] };
         (closeIn ? mine.closed : mine.followed).push(toView(next));
         byKey.set(def.key, mine);
