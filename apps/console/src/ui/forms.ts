@@ -35,8 +35,8 @@ export function useFormError<K extends string>(prefix = 'body.'): FormError<K> {
 /**
  * The line above the form. A refusal about something the form has no field for (the
  * organization in the path: "still 3 applications under review") says more in its field
- * message than the code's general one ("applications are still open"), and under no field
- * would it never be seen; so such messages take the banner's place.
+ * message than the code's general one ("applications are still open"), and with no field of
+ * the form to sit under it would never be seen; so such messages take the banner's place.
  */
 export function bannerOf(error: ApiError, prefix: string): string {
   const l = locale();

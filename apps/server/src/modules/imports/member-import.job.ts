@@ -13,9 +13,12 @@ import type { Kysely } from 'kysely';
 import { covers } from '../../core/access/scope.ts';
 import type { Actor, RequestContext } from '../../core/actor.ts';
 import { AppError } from '../../core/app-error.ts';
+import type { BlindIndexer } from '../../core/crypto/blind-index.ts';
+import type { FieldCipher } from '../../core/crypto/field-cipher.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { JobContext } from '../../core/jobs/jobs.ts';
+import { readWorkerStream } from '../../core/workers/worker-stream.ts';
 import { duringBulkWrite, lockShared } from '../../db/dialect.ts';
 import type { ImportProblemTable, MembershipTable, PersonTable } from '../../db/schema.ts';
 import { checkUnionAcceptsMembers, formatMemberNumber } from '../members/members.policy.ts';
@@ -26,9 +29,6 @@ import { applyCounterDeltas, CounterDeltas } from '../stats/stats.counters.ts';
 import type { FileKind } from './file-check.ts';
 import type { HeaderMapping, MappingOverride } from './header-mapping.ts';
 import { importsRepository as repo } from './imports.repository.ts';
-import type { BlindIndexer } from '../../core/crypto/blind-index.ts';
-import type { FieldCipher } from '../../core/crypto/field-cipher.ts';
-import { readWorkerStream } from '../../core/workers/worker-stream.ts';
 import type {
   PrepareInput,
   PrepareMessage,

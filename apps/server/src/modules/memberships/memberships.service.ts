@@ -138,9 +138,8 @@ export function createMembershipsService(deps: CoreDeps, engine: WorkflowEngine)
     if (lapse) await repo.lapseProposals(s.trx, [m.id], at.toISOString());
   }
 
-  /** The membership an effect acts on, locked and still open. */
   /**
-   * The membership a step acts on, locked. One that its union's merger closed goes on at the
+   * The membership a step acts on, locked and still open. One that its union's merger closed goes on at the
    * union merged into, with the same member number (orgs.merge): a transfer or request filed
    * before the merger acts on that one, as the member would expect.
    */
