@@ -10,8 +10,9 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { generateSecret, generateSync } from 'otplib';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
+import { newId } from '../src/core/ids.ts';
 import { outboxFile, readOutbox } from '../src/core/notify/sms.ts';
-import type { OrganizationTable, UserAccountTable, WorkUnitTable } from '../src/db/schema.ts';
+import type { MembershipTable, OrganizationTable, UserAccountTable, WorkUnitTable } from '../src/db/schema.ts';
 import { SESSION_COOKIE } from '../src/modules/auth/auth.service.ts';
 
 /**
@@ -386,4 +387,32 @@ export async function makeMember(
     body as Parameters<typeof app.services.members.provisionMember>[1],
   );
   return { ...member, org };
+}
+
+/** An open inactivity proposal of `membership`, as the daily run writes one; answers its id. */
+export async function makeInactivityProposal(
+  app: FastifyInstance,
+  membership: Pick<MembershipTable, 'id' | 'person_id' | 'org_id' | 'org_path' | 'province_root'>,
+  on: { runOn: string; lastSignOn: string },
+): Promise<string> {
+  const id = newId();
+  await app.core.db
+    .insertInto('inactivity_proposal')
+    .values({
+      id,
+      run_on: on.runOn,
+      person_id: membership.person_id,
+      membership_id: membership.id,
+      org_id: membership.org_id,
+      org_path: membership.org_path,
+      province_root: membership.province_root,
+      last_sign_on: on.lastSignOn,
+      status: 'open',
+      reason: null,
+      decided_by: null,
+      decided_at: null,
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+  return id;
 }

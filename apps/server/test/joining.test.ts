@@ -133,6 +133,17 @@ async function submit(me: Agent, form: Record<string, unknown>) {
   return res.json<Application>();
 }
 
+/** The union where the approved application's membership opened. */
+async function membershipUnionOf(instanceId: string): Promise<string> {
+  const row = await app.core.db
+    .selectFrom('join_application')
+    .innerJoin('membership', 'membership.id', 'join_application.membership_id')
+    .select('membership.org_id')
+    .where('join_application.instance_id', '=', instanceId)
+    .executeTakeFirstOrThrow();
+  return row.org_id;
+}
+
 beforeAll(async () => {
   t = await createTestApp({ SMS_IP_LIMIT_PER_HOUR: '100000' }, { now: clock.now, runJobs: false });
   app = t.app;
@@ -607,13 +618,7 @@ describe('review queue and decisions', () => {
     const granted = await reviewer.post(`/api/joining/applications/${a.id}/approve`, { comment: '经核实劳动关系属实' });
     expect(granted.status, JSON.stringify(granted.body)).toBe(200);
     expect(granted.json<Application>().state).toBe('approved');
-    const membership = await app.core.db
-      .selectFrom('join_application')
-      .innerJoin('membership', 'membership.id', 'join_application.membership_id')
-      .select('membership.org_id')
-      .where('join_application.instance_id', '=', a.id)
-      .executeTakeFirstOrThrow();
-    expect(membership.org_id).toBe(tree.grassroots.id);
+    expect(await membershipUnionOf(a.id)).toBe(tree.grassroots.id);
   });
 
   it('batch-approves the selected rows, answering each on its own', async () => {
@@ -741,13 +746,7 @@ describe('a union that merges or is dissolved', () => {
     expect(again.json<Application>()).toMatchObject({ state: 'submitted', unionId: into.id });
     const approved = await reviewer.post(`/api/joining/applications/${a.id}/approve`, {});
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
-    const membership = await app.core.db
-      .selectFrom('join_application')
-      .innerJoin('membership', 'membership.id', 'join_application.membership_id')
-      .select('membership.org_id')
-      .where('join_application.instance_id', '=', a.id)
-      .executeTakeFirstOrThrow();
-    expect(membership.org_id).toBe(into.id);
+    expect(await membershipUnionOf(a.id)).toBe(into.id);
   });
 
   it('closes a refused application when its union is dissolved; the worker may apply again', async () => {

@@ -13,6 +13,7 @@ import {
   type Agent,
   errorOf,
   type InjectResult,
+  makeInactivityProposal,
   makeOrg,
   makeRole,
   makeTree,
@@ -25,6 +26,7 @@ import {
   withoutRequestId,
 } from './factories.ts';
 import { createTestApp, sql } from './harness.ts';
+import { makeModelWorker } from './subsidies-fixtures.ts';
 import { joinFixture, stopFixture, stopRecords, stopStanding } from './workflow-fixtures.ts';
 
 const NO_IP_LIMITS = { LOGIN_IP_LIMIT_PER_MINUTE: '100000', SMS_IP_LIMIT_PER_HOUR: '100000' };
@@ -185,63 +187,6 @@ async function casesNow(ids: readonly string[]) {
       },
     ]),
   );
-}
-
-/** A model-worker registry entry for `member`'s person, filed at `org`. */
-async function addModelWorker(org: OrganizationTable, member: MembershipTable): Promise<string> {
-  const id = newId();
-  const now = new Date().toISOString();
-  await app.core.db
-    .insertInto('model_worker')
-    .values({
-      id,
-      person_id: member.person_id,
-      org_id: org.id,
-      org_path: org.path,
-      province_root: org.province_root,
-      category: 'model_worker',
-      level: 'city',
-      title: '市劳动模范',
-      awarding_body: null,
-      year_awarded: 2020,
-      certificate_no: randomToken(),
-      honor_status: 'kept',
-      revoked_on: null,
-      revoked_reason: null,
-      employment_status: 'employed',
-      farmer: 0,
-      lost_work_capacity: 0,
-      deceased_on: null,
-      bank_name: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  return id;
-}
-
-/** An open inactivity proposal of `member`'s membership, as the daily run files one. */
-async function addInactivityProposal(member: MembershipTable): Promise<string> {
-  const id = newId();
-  await app.core.db
-    .insertInto('inactivity_proposal')
-    .values({
-      id,
-      run_on: '2026-01-05',
-      person_id: member.person_id,
-      membership_id: member.id,
-      org_id: member.org_id,
-      org_path: member.org_path,
-      province_root: member.province_root,
-      last_sign_on: '2025-06-01',
-      status: 'open',
-      reason: null,
-      decided_by: null,
-      decided_at: null,
-      created_at: new Date().toISOString(),
-    })
-    .execute();
-  return id;
 }
 
 /** An open enrollment event (集中入会) of `org`, with its batch; answers the event's id. */
@@ -1013,14 +958,11 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
     const unit = await makeWorkUnit(app, { org: union });
     const chair = await makeUser(app, { org: union, roles: ['grassroots_chair'] });
     const chairA = await signIn(app, chair);
-    // A model worker whose membership has since ended elsewhere: the registry entry stays on record.
-    const former = await addMember(union);
-    await app.core.db
-      .updateTable('membership')
-      .set({ status: 'withdrawn', ended_on: '2025-12-31' })
-      .where('id', '=', former.id)
-      .execute();
-    const modelWorker = await addModelWorker(union, former);
+    // A model worker now a member elsewhere, whose registry entry this union keeps.
+    const { worker: modelWorker } = await makeModelWorker(app, {
+      org: await grassrootsUnder(tree.county),
+      registryOrg: union,
+    });
     const enrollmentEvent = await addEnrollmentEvent(union);
     const res = await call(countyA, orgRoutes.dissolve, { params: { id: union.id }, body: { reason: '单位注销' } });
     expect(res.status).toBe(200);
@@ -1049,7 +991,7 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
       { field: 'casesToParent', to: 0 },
       { field: 'casesClosed', to: 0 },
     ]);
-    expect(await rowOf('model_worker', modelWorker)).toMatchObject({ org_id: tree.county.id });
+    expect(await rowOf('model_worker', modelWorker.id)).toMatchObject({ org_id: tree.county.id });
     expect(await rowOf('enrollment_event', enrollmentEvent)).toMatchObject({
       status: 'closed',
       closed_by: expect.any(String),
@@ -1193,8 +1135,11 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     const chair = await makeUser(app, { org: source, roles: ['grassroots_cadre'] });
     const chairA = await signIn(app, chair);
     const groupLeader = await signIn(app, await makeUser(app, { org: group, roles: ['grassroots_cadre'] }));
-    const modelWorker = await addModelWorker(source, active);
-    const proposal = await addInactivityProposal(active);
+    const { worker: modelWorker } = await makeModelWorker(app, {
+      org: await grassrootsUnder(tree.county),
+      registryOrg: source,
+    });
+    const proposal = await makeInactivityProposal(app, active, { runOn: '2026-01-05', lastSignOn: '2025-06-01' });
     const enrollmentEvent = await addEnrollmentEvent(source);
 
     const res = await call(countyA, orgRoutes.merge, {
@@ -1265,7 +1210,7 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     expect((await again.get(`/api/orgs/${target.id}`)).status).toBe(403);
 
     // The registry lives on at the target; the proposal on the closed membership lapsed.
-    expect(await rowOf('model_worker', modelWorker)).toMatchObject({ org_id: target.id, org_path: target.path });
+    expect(await rowOf('model_worker', modelWorker.id)).toMatchObject({ org_id: target.id, org_path: target.path });
     expect(await rowOf('inactivity_proposal', proposal)).toMatchObject({ status: 'lapsed', org_id: source.id });
     // Its enrollment event's QR code files to the source no more.
     expect(await rowOf('enrollment_event', enrollmentEvent)).toMatchObject({ status: 'closed' });

@@ -10,6 +10,7 @@ import {
   makeOrg,
   makeRole,
   makeWorkUnit,
+  makeInactivityProposal,
   makeMember,
   memberBody,
   multipartBody,
@@ -1894,24 +1895,5 @@ async function requestInstance(w: World, who: TestUser | null): Promise<string> 
 /** An open inactivity proposal of a member of home's union (as the daily run writes one). */
 async function homeProposal(w: World): Promise<string> {
   const member = await makeMember(app(), { org: await homeUnion(w) });
-  const id = randomUUID();
-  await app()
-    .core.db.insertInto('inactivity_proposal')
-    .values({
-      id,
-      run_on: '2026-03-10',
-      person_id: member.person.id,
-      membership_id: member.membership.id,
-      org_id: member.org.id,
-      org_path: member.org.path,
-      province_root: member.org.province_root,
-      last_sign_on: '2024-03-01',
-      status: 'open',
-      reason: null,
-      decided_by: null,
-      decided_at: null,
-      created_at: new Date().toISOString(),
-    })
-    .execute();
-  return id;
+  return makeInactivityProposal(app(), member.membership, { runOn: '2026-03-10', lastSignOn: '2024-03-01' });
 }
