@@ -350,6 +350,11 @@ export function assertValidDefinition<D>(def: WorkflowDefinition<D>): void {
   if (problems.length > 0) throw new WorkflowDefinitionError(def.key, problems);
 }
 
+/** Whether an instance entering `state` is closed: a final kind, or no step leads out of it. */
+export function closesIn<D>(def: WorkflowDefinition<D>, state: string): boolean {
+  return FINAL_KINDS.includes(def.states[state]!.kind) || transitionsFrom(def, state).length === 0;
+}
+
 /** The transitions out of `state`. */
 export function transitionsFrom<D>(def: WorkflowDefinition<D>, state: string): TransitionDef<D>[] {
   return def.transitions.filter((t) => fromStates(t).includes(state));

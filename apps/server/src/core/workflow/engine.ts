@@ -14,9 +14,9 @@ import type { QueuedSms } from '../notify/sms-queue.ts';
 import type { UnitOfWork, WriteScope } from '../unit-of-work.ts';
 import { addDays, calendarWindowDays, dueAfterWorkingDays, type WorkingCalendar } from './deadlines.ts';
 import {
+  closesIn,
   type EffectContext,
   type EffectOutcome,
-  FINAL_KINDS,
   type InstanceView,
   type Label,
   type OrgStop,
@@ -228,7 +228,7 @@ export function createWorkflowEngine(deps: CoreDeps, registry: WorkflowRegistry)
     const due = s.deadlineWorkingDays
       ? dueAfterWorkingDays(now, s.deadlineWorkingDays, await workingCalendar(q, now, s.deadlineWorkingDays, calendars))
       : null;
-    const ends = FINAL_KINDS.includes(s.kind) || transitionsFrom(def, state).length === 0;
+    const ends = closesIn(def, state);
     return {
       state,
       state_kind: s.kind,

@@ -1,13 +1,12 @@
 import { JOIN_WORK_PROOF } from '@zhgh/contracts';
 import { AppError, fieldError } from '../../core/app-error.ts';
 import {
+  closesIn,
   type Effect,
   type EffectContext,
   type EffectMany,
-  FINAL_KINDS,
   type Guard,
   type Label,
-  transitionsFrom,
   type WorkflowDefinition,
 } from '../../core/workflow/definition.ts';
 import { documentsNeeded } from './joining.policy.ts';
@@ -199,9 +198,7 @@ export function joinDefinition(approve: Approval): WorkflowDefinition<JoinData> 
   return def;
 }
 
-/** States an application can still leave: not final, with a step out. */
+/** States an application can still leave (the engine leaves instances in them open). */
 function openStates(def: WorkflowDefinition<JoinData>): string[] {
-  return Object.keys(def.states).filter(
-    (s) => !FINAL_KINDS.includes(def.states[s]!.kind) && transitionsFrom(def, s).length > 0,
-  );
+  return Object.keys(def.states).filter((s) => !closesIn(def, s));
 }
