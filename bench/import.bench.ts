@@ -38,6 +38,7 @@ import ExcelJS from 'exceljs';
 import pg from 'pg';
 import { SYSTEM_ACTOR } from '../apps/server/src/core/actor.ts';
 import { createInProcessJobQueue } from '../apps/server/src/core/jobs/jobs.ts';
+import { createLedger } from '../apps/server/src/core/ledger/ledger.ts';
 import { createWorkflowRegistry } from '../apps/server/src/core/workflow/definition.ts';
 import { createWorkflowEngine } from '../apps/server/src/core/workflow/engine.ts';
 import { migrateToLatest, openDatabase, type Target } from '../apps/server/src/db/database.ts';
@@ -228,7 +229,12 @@ async function importPhase(file: string, format: 'csv' | 'xlsx'): Promise<Omit<P
     await migrateToLatest(database);
     const core = benchCore(database, 1);
     const ctx = { actor: SYSTEM_ACTOR };
-    const orgs = createOrgsService(core, createRegionsService(), createWorkflowEngine(core, createWorkflowRegistry()));
+    const orgs = createOrgsService(
+      core,
+      createRegionsService(),
+      createWorkflowEngine(core, createWorkflowRegistry()),
+      createLedger(core),
+    );
     const root = await orgs.createRoot(ctx, { name: '基准省总工会', level: 'province' });
     const union = await orgs.provisionChild(ctx, {
       parentId: root.id,

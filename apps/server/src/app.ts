@@ -121,7 +121,7 @@ export function createServices(core: CoreDeps, database: Database) {
     auth: createAuthService(core),
     access: createAccessService(core),
     regions,
-    orgs: createOrgsService(core, regions, workflowEngine),
+    orgs: createOrgsService(core, regions, workflowEngine, ledger),
     workUnits: createWorkUnitsService(core, regions),
     members: createMembersService(core, regions),
     auditLog: createAuditLogService(core),
@@ -144,7 +144,7 @@ export function createServices(core: CoreDeps, database: Database) {
     founding: createFoundingService(
       core,
       workflowEngine,
-      createOrgsService(core, regions, workflowEngine),
+      createOrgsService(core, regions, workflowEngine, ledger),
       createWorkUnitsService(core, regions),
       regions,
     ),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { orgRoutes, PERMISSION_CODES, type RouteContract } from '@zhgh/contracts';
+import { luhnCheckDigit, orgRoutes, PERMISSION_CODES, type RouteContract } from '@zhgh/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
@@ -14,6 +14,7 @@ import {
   errorOf,
   type InjectResult,
   makeInactivityProposal,
+  makeMember,
   makeOrg,
   makeRole,
   makeTree,
@@ -1121,6 +1122,96 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
         { field: 'casesClosed', to: 0 },
       ]),
     );
+  });
+
+  it("passes the source's budget money to the target's; money it owes people stops the merger until settled", async () => {
+    const source = await grassrootsUnder(tree.county);
+    const target = await grassrootsUnder(tree.county);
+    const ledger = app.services.ledger;
+    const code = () => unique('merge_').toLowerCase();
+    const [purpose, fresh, idle] = [code(), code(), code()];
+    const funding = await ledger.open(sys, { kind: 'funding', orgId: source.id, purpose });
+    const budget = await ledger.open(sys, { kind: 'budget', orgId: source.id, purpose });
+    const freshBudget = await ledger.open(sys, { kind: 'budget', orgId: source.id, purpose: fresh });
+    const idleBudget = await ledger.open(sys, { kind: 'budget', orgId: source.id, purpose: idle });
+    // The target already keeps a budget of the first purpose: the money adds to it.
+    const targetFunding = await ledger.open(sys, { kind: 'funding', orgId: target.id, purpose });
+    const targetBudget = await ledger.open(sys, { kind: 'budget', orgId: target.id, purpose });
+    const move = (debit: string, credit: string, amount: number, kind = 'allocation') =>
+      ledger.transfer(sys, {
+        idempotencyKey: unique('k-'),
+        debitAccountId: debit,
+        creditAccountId: credit,
+        amount,
+        kind,
+      });
+    await move(funding.id, budget.id, 520_000);
+    await move(funding.id, freshBudget.id, 300);
+    await move(targetFunding.id, targetBudget.id, 10_000);
+    // 200 yuan approved for a worker, not yet paid.
+    const card = `621700${String(Math.floor(Math.random() * 1e12)).padStart(12, '0')}`;
+    const payee = await makeMember(app, { org: tree.grassroots, bankCard: card + luhnCheckDigit(card) });
+    const payable = await ledger.open(sys, { kind: 'payable', orgId: source.id, purpose, personId: payee.person.id });
+    const approval = await move(budget.id, payable.id, 20_000, 'payment');
+
+    const merge = () =>
+      call(countyA, orgRoutes.merge, { params: { id: source.id }, body: { targetId: target.id, reason: '合并' } });
+    const owed = await merge();
+    expect(errorOf(owed)).toMatchObject({ status: 409, code: 'ORG_HAS_FUNDS_IN_FLIGHT', fields: ['params.id'] });
+    expect(JSON.stringify(owed.body)).toContain('200.00');
+    // A draft batch holding that money is not reconciled either; cancelled, the money is still owed.
+    const { batch } = await app.services.payouts.createBatch(sys, { orgId: source.id, purpose });
+    expect(errorOf(await merge())).toMatchObject({ status: 409, code: 'ORG_HAS_FUNDS_IN_FLIGHT' });
+    await app.services.payouts.cancelBatch(sys, batch.id);
+    expect(errorOf(await merge())).toMatchObject({ status: 409, code: 'ORG_HAS_FUNDS_IN_FLIGHT' });
+    expect(await orgRow(source.id)).toMatchObject({ status: 'active' });
+    // The approval taken back, nothing is owed: the merger goes through and the budgets follow.
+    await ledger.reverseTransfer(sys, { transferId: approval.id, idempotencyKey: unique('undo-') });
+
+    const merged = await merge();
+    expect(merged.status).toBe(200);
+    expect(merged.json()).toMatchObject({ fundsHandedOver: { accounts: 2, amount: 520_300 } });
+    const balance = async (id: string) => (await ledger.balance(sys, id)).balance;
+    expect(await balance(budget.id)).toBe(0);
+    expect(await balance(freshBudget.id)).toBe(0);
+    expect(await balance(idleBudget.id)).toBe(0);
+    expect(await balance(targetBudget.id)).toBe(530_000);
+    // Where the money came from stays on record at the source.
+    expect(await balance(funding.id)).toBe(520_300);
+    const opened = await app.core.db
+      .selectFrom('ledger_account')
+      .selectAll()
+      .where('org_id', '=', target.id)
+      .where('kind', '=', 'budget')
+      .where('purpose', '=', fresh)
+      .executeTakeFirstOrThrow();
+    expect(await balance(opened.id)).toBe(300);
+
+    const transfers = await app.core.db
+      .selectFrom('ledger_transfer')
+      .selectAll()
+      .where('reference_type', '=', 'organization')
+      .where('reference_id', '=', source.id)
+      .orderBy('amount', 'desc')
+      .execute();
+    expect(transfers.map((x) => [x.debit_account_id, x.credit_account_id, x.amount, x.kind])).toEqual([
+      [budget.id, targetBudget.id, 520_000, 'org_merge'],
+      [freshBudget.id, opened.id, 300, 'org_merge'],
+    ]);
+    expect(transfers[0]!.created_by).not.toBeNull();
+    for (const x of transfers) expect(await auditOf('ledger.transfer', x.id)).toHaveLength(1);
+    const [event] = await auditOf('org.merge', source.id);
+    expect(JSON.parse(event!.changes!)).toEqual(
+      expect.arrayContaining([
+        { field: 'budgetsHandedOver', to: 2 },
+        { field: 'fundsHandedOver', to: 520_300 },
+      ]),
+    );
+    // The law's consequence of the merger is not undone by a reversal.
+    await expect(
+      ledger.reverseTransfer(sys, { transferId: transfers[0]!.id, idempotencyKey: unique('undo-') }),
+    ).rejects.toMatchObject({ code: 'LEDGER_NOT_REVERSIBLE' });
+    expect(await ledger.outOfBalance()).toEqual([]);
   });
 
   it('happy path: members keep their history, children, units and accounts follow, grants end', async () => {

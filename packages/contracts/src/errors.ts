@@ -115,6 +115,11 @@ export const ERRORS = {
     '该组织还有待审核或公示中的申请，请先办结',
     'The organization still has applications under review or on notice; decide them first',
   ),
+  ORG_HAS_FUNDS_IN_FLIGHT: e(
+    409,
+    '该组织还有待付款项或未对账的付款批次，请先付清或取消',
+    'The organization still owes money or has payout batches not reconciled; settle or cancel them first',
+  ),
   WORK_UNIT_CREDIT_CODE_TAKEN: e(
     409,
     '该统一社会信用代码已登记给其他单位',

@@ -209,6 +209,12 @@ export const orgRoutes = {
           'Open applications at the source not waiting on it (refused, or waiting on the applicant), now at the target',
         ),
       applicationsClosed: z.number().int().describe('Open applications at the source that closed with the merger'),
+      fundsHandedOver: z
+        .object({
+          accounts: z.number().int().describe("Budgets of the source whose money went to the target's"),
+          amount: z.number().int().describe('Fen moved, one ledger transfer (kind org_merge) per budget'),
+        })
+        .describe("The source's budget money, now on the target's budgets of the same purposes"),
     }),
     errors: [
       'NOT_FOUND',
@@ -217,6 +223,7 @@ export const orgRoutes = {
       'ORG_NOT_ACTIVE',
       'ORG_TREE_RULE',
       'ORG_HAS_OPEN_CASES',
+      'ORG_HAS_FUNDS_IN_FLIGHT',
     ],
   }),
 };

@@ -351,7 +351,7 @@ const en: ConsoleMessages = {
     explain: {
       move: 'The organization moves with its whole subtree; members and work units stay with it.',
       merge:
-        'Applications here awaiting review or on notice are decided first; the others (refused, or waiting on the applicant) go to the target. Members transfer to the target with their history, children and work units move under it, grants here are revoked; nothing is deleted.',
+        'Applications here awaiting review or on notice are decided first, and money owed to people is paid out and payout batches reconciled first; the other applications (refused, or waiting on the applicant) go to the target. Members transfer to the target with their history, children and work units move under it, budget balances pass to the target’s budgets of the same purposes, grants here are revoked; nothing is deleted.',
       dissolve:
         'Only an organization without active children, members or applications awaiting review or on notice can be dissolved; its work units and its other open applications pass to the parent (refused join applications close), and its grants are revoked.',
     },
@@ -361,6 +361,7 @@ const en: ConsoleMessages = {
     reasonHint: '2–500 characters, e.g. “the unit closed”',
     mergedSummary: 'Merged: {members} members transferred, {children} organizations and {units} work units moved',
     mergedApplications: ', {applications} open applications handed on',
+    mergedFunds: ', {amount} yuan of funds passed to the target',
     links: {
       members: 'Members',
       workUnits: 'Work units',
@@ -898,6 +899,7 @@ const en: ConsoleMessages = {
       payout_send: 'Sent to the bank',
       payout_settle: 'Paid by the bank',
       payout_return: 'Returned to payable',
+      org_merge: 'Merged union funds',
       reversal: 'Reversal',
     },
     reverse: 'Reverse',

@@ -61,8 +61,9 @@ export const ORG_PATH_HISTORY_TABLES: readonly string[] = ['audit_event', 'workf
  *   (memberships reopened at the target, grants revoked, open applications and notices
  *   decided first or handed on, inactivity proposals lapsed);
  * - `stays`: the stopped node's own history (finished jobs, plans, awards, payout batches,
- *   enrollment batches, whose open events close), still read by the node's ancestors. A ledger account stays too: its balance moves only by
- *   a transfer a cadre makes (decision 0012), never by a restructuring.
+ *   enrollment batches, whose open events close), still read by the node's ancestors. A ledger account stays too, with its
+ *   history: a merger empties its budgets into the target's by ledger transfers (`ledger.handOver`), a dissolved
+ *   node's money is for its ancestors' finance cadres to move (decision 0008).
  * A test holds this list to `ORG_SCOPED_TABLES`, so a new table is decided here.
  */
 export const AT_STOPPED_NODE: Readonly<Record<string, 'follows' | 'ends' | 'stays'>> = {

@@ -54,6 +54,7 @@ export const TRANSFER_KINDS = [
   'payout_settle',
   'payout_return',
   'reversal',
+  'org_merge',
 ] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 

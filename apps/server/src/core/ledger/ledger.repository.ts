@@ -312,6 +312,29 @@ export const ledgerRepository = {
     return out;
   },
 
+  /** The accounts kept by one organization itself (not its subtree's). */
+  async accountsAt(q: Q, org: { id: string; path: string }): Promise<LedgerAccountTable[]> {
+    return q
+      .selectFrom('ledger_account')
+      .selectAll()
+      .where('org_path', '=', org.path)
+      .where('org_id', '=', org.id)
+      .orderBy('id')
+      .execute();
+  },
+
+  /** Payout batches of one organization not yet reconciled: drafts holding money, or sent ones. */
+  async countOpenBatchesAt(q: Q, org: { id: string; path: string }): Promise<number> {
+    const row = await q
+      .selectFrom('payout_batch')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_path', '=', org.path)
+      .where('org_id', '=', org.id)
+      .where('status', 'in', ['draft', 'sent'])
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   async findOrg(q: Q, id: string): Promise<{ id: string; path: string; province_root: string } | undefined> {
     return q.selectFrom('organization').select(['id', 'path', 'province_root']).where('id', '=', id).executeTakeFirst();
   },

@@ -31,6 +31,9 @@ export const GENERAL_PURPOSE = 'general';
 /** Transfers a payout batch makes; its own lines correct them, never a free-standing reversal. */
 export const PAYOUT_TRANSFER_KINDS = ['payout_send', 'payout_settle', 'payout_return'] as const;
 
+/** The transfer that empties a merged union's budget into the absorbing union's. */
+export const MERGER_TRANSFER_KIND = 'org_merge';
+
 /** Permission whose scope covers reading balances and statements. */
 export const LEDGER_READ = 'finance.read';
 /** Permission whose scope covers moving money. */
@@ -418,7 +421,13 @@ export function createLedger(deps: Pick<CoreDeps, 'db' | 'dialect' | 'write' | '
   async function reverse(s: WriteScope, input: ReversalInput, actorId: string | null = null): Promise<PostResult> {
     const original = await repo.findTransferById(s.trx, input.transferId);
     if (!original) throw AppError.notFound(`no transfer ${input.transferId}`);
-    if (original.reversal_of || (PAYOUT_TRANSFER_KINDS as readonly string[]).includes(original.kind)) {
+    // A merger's transfer is the law's consequence of a restructuring that is not undone:
+    // reversed, it would give money back to a union that no longer exists.
+    if (
+      original.reversal_of ||
+      original.kind === MERGER_TRANSFER_KIND ||
+      (PAYOUT_TRANSFER_KINDS as readonly string[]).includes(original.kind)
+    ) {
       throw new AppError('LEDGER_NOT_REVERSIBLE', undefined, `transfer ${original.id} is ${original.kind}`);
     }
     // Money goes back the way it came, the full amount: a partial correction is a new transfer.
@@ -469,6 +478,58 @@ export function createLedger(deps: Pick<CoreDeps, 'db' | 'dialect' | 'write' | '
       apply(s, input, null, options),
     auditTransfer,
     serialise,
+
+    /**
+     * What a merger would leave half done at `org`: money it owes people (payables with a
+     * balance, and what it handed to the bank that the bank has not confirmed) and payout
+     * batches not yet reconciled. Those are the source's to finish, in fen and batches.
+     */
+    async inFlightAt(q: Kysely<DB>, org: { id: string; path: string }): Promise<{ owed: number; batches: number }> {
+      const accounts = await repo.accountsAt(q, org);
+      const owed = accounts
+        .filter((a) => a.kind === 'payable' || a.kind === 'clearing')
+        .reduce((sum, a) => sum + balanceOf(a), 0);
+      return { owed, batches: await repo.countOpenBatchesAt(q, org) };
+    },
+
+    /**
+     * A merger's funds pass to the union that absorbs it (工会法: 合并后经费财产归合并后的工会所有):
+     * each budget of `from` with money on it is emptied into `to`'s budget of the same purpose,
+     * opened if `to` has none, one audited transfer each, in the merger's unit of work. Funding
+     * and bank accounts are the record of where money came from and went, and stay. Payables
+     * and clearing must be empty by then (`inFlightAt`), since a payee's money is tied to the
+     * batch and award that owe it.
+     */
+    async handOver(
+      s: WriteScope,
+      from: { id: string; path: string; name: string },
+      to: { id: string; name: string },
+      actorId: string | null,
+    ): Promise<{ accounts: number; amount: number }> {
+      let accounts = 0;
+      let amount = 0;
+      for (const account of await repo.accountsAt(s.trx, from)) {
+        const money = account.kind === 'budget' ? availableOf(account) : 0;
+        if (money <= 0) continue;
+        const into = await openAccount(s, { kind: 'budget', orgId: to.id, purpose: account.purpose });
+        await post(
+          s,
+          {
+            idempotencyKey: `org.merge:${from.id}:${account.id}`,
+            debitAccountId: account.id,
+            creditAccountId: into.id,
+            amount: money,
+            kind: MERGER_TRANSFER_KIND,
+            memo: `${from.name}并入${to.name}`.slice(0, MAX_MEMO),
+            reference: { type: 'organization', id: from.id },
+          },
+          actorId,
+        );
+        accounts++;
+        amount += money;
+      }
+      return { accounts, amount };
+    },
 
     /** Open (or find) an account in its own unit of work. */
     async open(ctx: RequestContext, spec: AccountSpec): Promise<LedgerAccountTable> {

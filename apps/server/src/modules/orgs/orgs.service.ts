@@ -8,6 +8,7 @@ import { diffFields, provinceRootOf } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
+import type { Ledger } from '../../core/ledger/ledger.ts';
 import type { OrgStop } from '../../core/workflow/definition.ts';
 import type { WorkflowEngine } from '../../core/workflow/engine.ts';
 import type { WriteScope } from '../../core/unit-of-work.ts';
@@ -32,7 +33,7 @@ import { orgsRepository as repo } from './orgs.repository.ts';
 
 type Q = Kysely<DB>;
 
-export function createOrgsService(deps: CoreDeps, regions: RegionsService, workflow: WorkflowEngine) {
+export function createOrgsService(deps: CoreDeps, regions: RegionsService, workflow: WorkflowEngine, ledger: Ledger) {
   const { db, write, dialect } = deps;
   const iso = () => deps.now().toISOString();
 
@@ -72,6 +73,23 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         }),
       ]);
     }
+  }
+
+  /**
+   * A merger hands the source's budgets to the target (`ledger.handOver`), but money the source
+   * owes people is tied to the payout batch and award that owe it, kept at the source: its
+   * finance cadres pay it out (or cancel the draft) first, as applications are decided first.
+   */
+  async function refuseFundsInFlight(q: Q, org: OrganizationTable): Promise<void> {
+    const { owed, batches } = await ledger.inFlightAt(q, org);
+    if (owed === 0 && batches === 0) return;
+    const yuan = (owed / 100).toFixed(2);
+    throw new AppError('ORG_HAS_FUNDS_IN_FLIGHT', [
+      fieldError('params.id', 'invalid', {
+        'zh-CN': `该组织还有待付款项 ${yuan} 元、未对账的付款批次 ${batches} 个，请先付清或取消`,
+        en: `The organization still owes ${yuan} yuan and has ${batches} payout batch(es) not reconciled: settle or cancel them first`,
+      }),
+    ]);
   }
 
   const stopOf = (reason: OrgStop['reason'], org: OrganizationTable, successor: OrganizationTable): OrgStop => ({
@@ -445,8 +463,9 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
      * under the target (paths rewritten as in a move); work units, accounts, model-worker
      * registry entries and open applications follow, the source's open enrollment events
      * close (`AT_STOPPED_NODE` says, table by table, what becomes of the rows filed at the
-     * source itself); live grants at the source are revoked and their holders signed out, so
-     * nobody's scope grows by the merge.
+     * source itself); the money on its budgets passes to the target's, while money it still
+     * owes people stops the merger; live grants at the source are revoked and their holders
+     * signed out, so nobody's scope grows by the merge.
      */
     async merge(ctx: RequestContext, id: string, input: { targetId: string; reason: string }) {
       const scope = scopeFor(ctx.principal, 'org.restructure');
@@ -455,6 +474,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         const target = await loadIn(q, input.targetId, scope);
         checkMerge(source, target, await repo.activeChildKinds(q, source.id));
         await refuseOpenCases(q, source);
+        await refuseFundsInFlight(q, source);
         return { source, target };
       };
       await check(db);
@@ -512,6 +532,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         const revoked = await repo.revokeLiveGrantsAt(s.trx, source.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_merged');
         const cases = await workflow.orgStopped(s, ctx, stopOf('merged', source, target));
+        const funds = await ledger.handOver(s, source, target, ctx.actor.id);
         await repo.update(s.trx, source.id, {
           status: 'merged',
           merged_into_id: target.id,
@@ -539,6 +560,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             { field: 'rowsRewritten', to: rowsRewritten },
             { field: 'casesHandedOn', to: cases.followed },
             { field: 'casesClosed', to: cases.closed },
+            { field: 'budgetsHandedOver', to: funds.accounts },
+            { field: 'fundsHandedOver', to: funds.amount },
           ],
         });
         return {
@@ -550,6 +573,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
           grantsRevoked: revoked.grants,
           applicationsHandedOn: cases.followed,
           applicationsClosed: cases.closed,
+          fundsHandedOver: funds,
         };
       });
     },
