@@ -424,6 +424,17 @@ describe('a transfer filed before the union left merged', () => {
     const merged = await countyA.post(`/api/orgs/${merging.id}/merge`, { targetId: tree.uA1.id, reason: '合并' });
     expect(merged.status, JSON.stringify(merged.body)).toBe(200);
     expect(await openMembershipOf(m.personId)).toMatchObject({ org_id: tree.uA1.id, member_number: number });
+    // It now leaves from the target: its cadres see it as their union's, with the member's name.
+    const seen = await cadreA1.get(`/api/memberships/transfers/${transfer.id}`);
+    expect(seen.status, JSON.stringify(seen.body)).toBe(200);
+    expect(seen.json()).toMatchObject({ fromOrgId: tree.uA1.id, toOrgId: tree.uB.id, state: 'review' });
+    const [event] = await app()
+      .core.db.selectFrom('audit_event')
+      .select('changes')
+      .where('action', '=', 'org.merge')
+      .where('subject_id', '=', merging.id)
+      .execute();
+    expect(JSON.parse(event!.changes!)).toContainEqual({ field: 'transfersRepointed', to: 1 });
 
     const accepted = await cadreB.post(`/api/memberships/transfers/${transfer.id}/steps`, {
       action: 'accept',

@@ -152,6 +152,39 @@ export const orgsRepository = {
   },
 
   /**
+   * Open transfers out of memberships at `orgId` now leave from the membership each was
+   * reopened as (`reopenedAs`: closed id → new id); returns how many. Few rows: a transfer is
+   * open for days, so the join starts from the open instances.
+   */
+  async repointOpenTransfersFrom(
+    db: Q,
+    orgId: string,
+    reopenedAs: ReadonlyMap<string, string>,
+    now: string,
+  ): Promise<number> {
+    const open = await db
+      .selectFrom('membership_transfer as mt')
+      .innerJoin('workflow_instance as wi', 'wi.id', 'mt.instance_id')
+      .innerJoin('membership as m', 'm.id', 'mt.from_membership_id')
+      .select(['mt.id', 'mt.from_membership_id'])
+      .where('wi.closed_at', 'is', null)
+      .where('m.org_id', '=', orgId)
+      .execute();
+    let moved = 0;
+    for (const t of open) {
+      const to = reopenedAs.get(t.from_membership_id);
+      if (!to) continue;
+      await db
+        .updateTable('membership_transfer')
+        .set({ from_membership_id: to, updated_at: now })
+        .where('id', '=', t.id)
+        .execute();
+      moved++;
+    }
+    return moved;
+  },
+
+  /**
    * Rewrite the paths under `from` to lie under `to`, in every org-scoped table, as one
    * set-based UPDATE per table. `keepRoot` leaves the rows filed exactly at `from` alone
    * (a merge moves only what lies below the source). Returns the rows rewritten per table.

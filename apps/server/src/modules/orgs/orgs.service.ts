@@ -504,6 +504,14 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
           updated_at: now,
         }));
         await repo.insertMemberships(s.trx, reopened);
+        // A transfer out filed before the merger waits on the union it goes to, so it did not
+        // stop the merger: it now leaves from the target, whose cadres see it as theirs.
+        const transfersRepointed = await repo.repointOpenTransfersFrom(
+          s.trx,
+          source.id,
+          new Map(open.map((m, i) => [m.id, reopened[i]!.id])),
+          now,
+        );
 
         // Everything the source's subtree counts goes to the target, but the source itself,
         // which stops being an active union: its totals leave its ancestors (and itself).
@@ -560,6 +568,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             { field: 'rowsRewritten', to: rowsRewritten },
             { field: 'casesHandedOn', to: cases.followed },
             { field: 'casesClosed', to: cases.closed },
+            { field: 'transfersRepointed', to: transfersRepointed },
             { field: 'budgetsHandedOver', to: funds.accounts },
             { field: 'fundsHandedOver', to: funds.amount },
           ],
