@@ -291,6 +291,32 @@ describe('finance routes: accounts and allocation', () => {
     expect(notReversible.status).toBe(404);
     expect(await count('audit_event')).toBe(audits);
   });
+
+  it('a merged or dissolved union takes no new account and no new budget money', async () => {
+    const stopped = await makeOrg(app, { parent: tree.county, type: 'grassroots' });
+    const { funding } = await owed(tree.county, []);
+    const budget = await app.services.ledger.open(sys, { kind: 'budget', orgId: stopped.id, purpose: funding.purpose });
+    await app.core.db.updateTable('organization').set({ status: 'dissolved' }).where('id', '=', stopped.id).execute();
+    const audits = await count('audit_event');
+    const opened = await officer.post('/api/finance/accounts', {
+      orgId: stopped.id,
+      kind: 'budget',
+      purpose: purposeCode(),
+    });
+    expect(errorOf(opened)).toMatchObject({ status: 409, code: 'ORG_NOT_ACTIVE' });
+    const allocated = await officer.request(
+      'POST',
+      '/api/finance/transfers',
+      { debitAccountId: funding.id, creditAccountId: budget.id, amount: 100 },
+      { 'idempotency-key': unique('k-') },
+    );
+    expect(errorOf(allocated)).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      fields: ['body.creditAccountId'],
+    });
+    expect(await count('audit_event')).toBe(audits);
+  });
 });
 
 describe('finance routes: payout batches', () => {

@@ -243,7 +243,7 @@ export const financeRoutes = {
     permission: 'finance.pay',
     body: accountOpenBody,
     output: ledgerAccountOutput,
-    errors: ['NOT_FOUND'],
+    errors: ['NOT_FOUND', 'ORG_NOT_ACTIVE'],
   }),
   allocate: defineRoute({
     id: 'finance.allocate',

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { inScope, type Scope } from '../../core/access/scope.ts';
-import type { DB, LedgerAccountTable, PayoutBatchTable } from '../../db/schema.ts';
+import type { DB, LedgerAccountTable, OrganizationTable, PayoutBatchTable } from '../../db/schema.ts';
 
 type Q = Kysely<DB>;
 
@@ -55,8 +55,12 @@ export const financeRepository = {
     return db.selectFrom('ledger_account').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
-  async findOrg(db: Q, id: string): Promise<{ id: string; name: string; path: string } | undefined> {
-    return db.selectFrom('organization').select(['id', 'name', 'path']).where('id', '=', id).executeTakeFirst();
+  async findOrg(db: Q, id: string): Promise<Pick<OrganizationTable, 'id' | 'name' | 'path' | 'status'> | undefined> {
+    return db
+      .selectFrom('organization')
+      .select(['id', 'name', 'path', 'status'])
+      .where('id', '=', id)
+      .executeTakeFirst();
   },
 
   async listBatches(

@@ -145,6 +145,8 @@ export function createFinanceService(deps: CoreDeps, ledger: Ledger, payouts: Pa
       const org = await repo.findOrg(db, input.orgId);
       if (!org) throw AppError.notFound(`no organization ${input.orgId}`);
       requireInScope(scopeOf(ctx, LEDGER_PAY), org.path);
+      // A merged or dissolved union takes no new money: its funds passed on or await its ancestors.
+      if (org.status !== 'active') throw new AppError('ORG_NOT_ACTIVE');
       const account = await ledger.open(ctx, { kind: input.kind, orgId: org.id, purpose: input.purpose });
       return accountView(account.id);
     },
@@ -163,6 +165,14 @@ export function createFinanceService(deps: CoreDeps, ledger: Ledger, payouts: Pa
       if (credit.kind !== 'budget') {
         errors.push(
           fieldError('body.creditAccountId', 'invalid', text('收款账户必须是预算账户', 'must be a budget account')),
+        );
+      } else if ((await repo.findOrg(db, credit.org_id))?.status !== 'active') {
+        errors.push(
+          fieldError(
+            'body.creditAccountId',
+            'invalid',
+            text('该预算账户所属组织已合并或撤销，不能再下达预算', 'belongs to a union that was merged or dissolved'),
+          ),
         );
       } else if (debit.purpose !== credit.purpose) {
         errors.push(
