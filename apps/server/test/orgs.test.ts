@@ -304,6 +304,14 @@ async function orgRow(id: string) {
   return app.core.db.selectFrom('organization').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
+async function auditCount(): Promise<number> {
+  const row = await app.core.db
+    .selectFrom('audit_event')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 async function auditOf(action: string, subjectId: string) {
   return app.core.db
     .selectFrom('audit_event')
@@ -1007,6 +1015,93 @@ describe(`${orgRoutes.dissolve.id} (POST /api/orgs/:id/dissolve)`, () => {
 });
 
 // ---- Merging ----
+
+describe(`${orgRoutes.mergePreview.id} (GET /api/orgs/:id/merge-preview)`, () => {
+  const preview = (a: Agent, id: string, targetId: string) =>
+    call(a, orgRoutes.mergePreview, { params: { id }, query: { targetId } });
+
+  it('requires authentication', () => expectUnauthenticated(orgRoutes.mergePreview));
+  it('requires permission', () => expectForbidden(orgRoutes.mergePreview));
+
+  it('the source or the target out of scope is 404, the same as a missing id', async () => {
+    const source = await grassrootsUnder(tree.county);
+    const outside = await grassrootsUnder(tree.sibling);
+    const missing = await preview(countyA, source.id, randomUUID());
+    expectSame404(await preview(countyA, source.id, outside.id), missing);
+    expectSame404(await preview(countyA, outside.id, source.id), missing);
+  });
+
+  it('bad input names the field; the tree rules refuse as the merge does', async () => {
+    const source = await grassrootsUnder(tree.county);
+    const none = await call(countyA, orgRoutes.mergePreview, { params: { id: source.id } });
+    expect(errorOf(none)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', fields: ['query.targetId'] });
+    // A malformed id is as missing as an unknown one.
+    expect(errorOf(await preview(countyA, source.id, 'x'))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect(errorOf(await preview(countyA, source.id, source.id))).toMatchObject({
+      status: 409,
+      code: 'ORG_MOVE_INTO_SUBTREE',
+    });
+    const town = await makeOrg(app, { parent: tree.county, type: 'township' });
+    expect(errorOf(await preview(countyA, source.id, town.id))).toMatchObject({
+      status: 409,
+      code: 'ORG_TREE_RULE',
+      fields: ['body.targetId'],
+    });
+  });
+
+  it('happy path: says what the merge then does, writes nothing, and what stops it', async () => {
+    const source = await grassrootsUnder(tree.county);
+    const target = await makeOrg(app, { parent: tree.county, type: 'joint' });
+    await addMember(source);
+    await addMember(source, 'retained');
+    await makeOrg(app, { parent: source, type: 'group' });
+    await makeWorkUnit(app, { org: source });
+    await makeUser(app, { org: source, roles: ['grassroots_cadre'] });
+    const ledger = app.services.ledger;
+    const purpose = unique('preview_').toLowerCase();
+    const funding = await ledger.open(sys, { kind: 'funding', orgId: source.id, purpose });
+    const budget = await ledger.open(sys, { kind: 'budget', orgId: source.id, purpose });
+    await ledger.transfer(sys, {
+      idempotencyKey: unique('k-'),
+      debitAccountId: funding.id,
+      creditAccountId: budget.id,
+      amount: 8_800,
+      kind: 'allocation',
+    });
+    const waiting = await fileCase(source, 'review');
+
+    const audits = await auditCount();
+    const blocked = await preview(countyA, source.id, target.id);
+    expect(blocked.status, JSON.stringify(blocked.body)).toBe(200);
+    expect(blocked.json()).toEqual({
+      membershipsToTransfer: 2,
+      childrenToMove: 1,
+      workUnitsToMove: 1,
+      grantsToRevoke: 1,
+      applicationsWaiting: 1,
+      fundsOwed: 0,
+      payoutBatchesOpen: 0,
+      fundsToHandOver: { accounts: 1, amount: 8_800 },
+      blocked: true,
+    });
+    expect(await auditCount()).toBe(audits);
+
+    await closeCases([waiting], 'withdrawn');
+    const ready = (await preview(countyA, source.id, target.id)).json<Record<string, unknown>>();
+    expect(ready).toMatchObject({ applicationsWaiting: 0, blocked: false });
+    const merged = await call(countyA, orgRoutes.merge, {
+      params: { id: source.id },
+      body: { targetId: target.id, reason: '合并' },
+    });
+    expect(merged.json()).toMatchObject({
+      membershipsTransferred: ready.membershipsToTransfer,
+      childrenMoved: ready.childrenToMove,
+      workUnitsMoved: ready.workUnitsToMove,
+      grantsRevoked: ready.grantsToRevoke,
+      fundsHandedOver: ready.fundsToHandOver,
+    });
+  });
+});
 
 describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
   it('requires authentication', () => expectUnauthenticated(orgRoutes.merge));

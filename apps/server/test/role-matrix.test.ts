@@ -326,6 +326,14 @@ const SPECS: Record<string, Spec> = {
       return { method: 'POST', url: `/api/orgs/${org.id}/dissolve`, body: { reason: '单位注销' } };
     },
   },
+  'org.mergePreview': {
+    access: 'scoped',
+    request: async (w) => {
+      const source = await makeOrg(app(), { parent: w.tree.county, type: 'grassroots' });
+      const target = await makeOrg(app(), { parent: w.tree.county, type: 'joint' });
+      return { method: 'GET', url: `/api/orgs/${source.id}/merge-preview?targetId=${target.id}` };
+    },
+  },
   'org.merge': {
     access: 'scoped',
     request: async (w) => {

@@ -177,6 +177,55 @@ export const orgRoutes = {
     output: orgOutput,
     errors: ['NOT_FOUND', 'ORG_IS_ROOT', 'ORG_NOT_ACTIVE', 'ORG_HAS_CHILDREN', 'ORG_HAS_MEMBERS', 'ORG_HAS_OPEN_CASES'],
   }),
+  mergePreview: defineRoute({
+    id: 'org.mergePreview',
+    method: 'GET',
+    path: '/api/orgs/:id/merge-preview',
+    tag: 'organizations',
+    summary:
+      'What merging an organization into another would do, read without writing: what would move, and what must be settled first',
+    permission: 'org.restructure',
+    params: z.object({ id: idSchema }),
+    query: z.object({
+      targetId: idSchema.describe('The organization that would absorb it; the merge checks the same rules'),
+    }),
+    output: z.object({
+      membershipsToTransfer: z
+        .number()
+        .int()
+        .describe('Open memberships that would be closed and reopened at the target'),
+      childrenToMove: z
+        .number()
+        .int()
+        .describe(
+          'Direct children that would move under the target (dissolved and merged ones too, with their history)',
+        ),
+      workUnitsToMove: z.number().int().describe('Work units covered by or filed at the source'),
+      grantsToRevoke: z.number().int().describe('Live grants at the source that would be revoked'),
+      applicationsWaiting: z
+        .number()
+        .int()
+        .describe('Applications filed at the source under review or on notice: decided first, they stop the merge'),
+      fundsOwed: z
+        .number()
+        .int()
+        .describe(
+          'Fen the source still owes people (payables, money with the bank): settled first, they stop the merge',
+        ),
+      payoutBatchesOpen: z
+        .number()
+        .int()
+        .describe('Payout batches of the source in draft or sent: reconciled or cancelled first, they stop the merge'),
+      fundsToHandOver: z
+        .object({
+          accounts: z.number().int().describe('Budgets with money on them'),
+          amount: z.number().int().describe('Fen that would pass to the target'),
+        })
+        .describe("The source's budget money that would pass to the target's budgets"),
+      blocked: z.boolean().describe('True while something above stops the merge'),
+    }),
+    errors: ['NOT_FOUND', 'ORG_IS_ROOT', 'ORG_MOVE_INTO_SUBTREE', 'ORG_NOT_ACTIVE', 'ORG_TREE_RULE'],
+  }),
   merge: defineRoute({
     id: 'org.merge',
     method: 'POST',

@@ -81,6 +81,11 @@ export interface PostResult {
   created: boolean;
 }
 
+/** The budgets among `accounts` with money free to move (what a merger hands over). */
+function budgetsWithMoney(accounts: readonly LedgerAccountTable[]): LedgerAccountTable[] {
+  return accounts.filter((a) => a.kind === 'budget' && availableOf(a) > 0);
+}
+
 /** Which side a kind of account grows on; its balance is counted on that side. */
 export function normalSide(kind: AccountKind): 'debit' | 'credit' {
   // A funding account records money that came in from outside the ledger: it is debited as
@@ -492,6 +497,12 @@ export function createLedger(deps: Pick<CoreDeps, 'db' | 'dialect' | 'write' | '
       return { owed, batches: await repo.countOpenBatchesAt(q, org) };
     },
 
+    /** What `handOver` would move from `org`: its budgets with money on them, and the fen. */
+    async toHandOver(q: Kysely<DB>, org: { id: string; path: string }): Promise<{ accounts: number; amount: number }> {
+      const budgets = budgetsWithMoney(await repo.accountsAt(q, org));
+      return { accounts: budgets.length, amount: budgets.reduce((sum, a) => sum + availableOf(a), 0) };
+    },
+
     /**
      * A merger's funds pass to the union that absorbs it (工会法: 合并后经费财产归合并后的工会所有):
      * each budget of `from` with money on it is emptied into `to`'s budget of the same purpose,
@@ -508,9 +519,8 @@ export function createLedger(deps: Pick<CoreDeps, 'db' | 'dialect' | 'write' | '
     ): Promise<{ accounts: number; amount: number }> {
       let accounts = 0;
       let amount = 0;
-      for (const account of await repo.accountsAt(s.trx, from)) {
-        const money = account.kind === 'budget' ? availableOf(account) : 0;
-        if (money <= 0) continue;
+      for (const account of budgetsWithMoney(await repo.accountsAt(s.trx, from))) {
+        const money = availableOf(account);
         const into = await openAccount(s, { kind: 'budget', orgId: to.id, purpose: account.purpose });
         await post(
           s,

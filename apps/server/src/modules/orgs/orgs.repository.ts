@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { inScope, type Scope } from '../../core/access/scope.ts';
 import { type DialectName, pathInSubtree, rebasedPath } from '../../db/dialect.ts';
 import { ORG_SCOPED_TABLES } from '../../db/org-scoped.ts';
@@ -17,6 +17,14 @@ export interface OrgCounts {
   children: Map<string, number>;
   workUnits: Map<string, number>;
 }
+
+/** A grant at `orgId` not revoked and not expired by `now`. */
+const liveGrantAt = (orgId: string, now: string) => (eb: ExpressionBuilder<DB, 'role_grant'>) =>
+  eb.and([
+    eb('org_id', '=', orgId),
+    eb('revoked_at', 'is', null),
+    eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', now)]),
+  ]);
 
 export const orgsRepository = {
   async findById(db: Q, id: string): Promise<OrganizationTable | undefined> {
@@ -116,6 +124,16 @@ export const orgsRepository = {
     return Number(row.n);
   },
 
+  async countOpenMembershipsAt(db: Q, orgId: string): Promise<number> {
+    const row = await db
+      .selectFrom('membership')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('org_id', '=', orgId)
+      .where('ended_on', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   async findOpenMembershipsAt(db: Q, orgId: string): Promise<MembershipTable[]> {
     return db
       .selectFrom('membership')
@@ -208,6 +226,16 @@ export const orgsRepository = {
   },
 
   /** Re-parent the direct children of one organization; returns how many. */
+  /** Direct children of any status: those `reparentChildren` moves. */
+  async countChildren(db: Q, parentId: string): Promise<number> {
+    const row = await db
+      .selectFrom('organization')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('parent_id', '=', parentId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   async reparentChildren(db: Q, fromParentId: string, toParentId: string, now: string): Promise<number> {
     const r = await db
       .updateTable('organization')
@@ -311,6 +339,16 @@ export const orgsRepository = {
     return Number(r.numUpdatedRows);
   },
 
+  /** How many grants at one organization are in force or still to come (what a stop revokes). */
+  async countLiveGrantsAt(db: Q, orgId: string, now: string): Promise<number> {
+    const row = await db
+      .selectFrom('role_grant')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where(liveGrantAt(orgId, now))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   /** Revoke the grants at one organization that are in force or still to come; returns their holders. */
   async revokeLiveGrantsAt(
     db: Q,
@@ -322,16 +360,12 @@ export const orgsRepository = {
       .selectFrom('role_grant')
       .select('user_id')
       .distinct()
-      .where('org_id', '=', orgId)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', now)]))
+      .where(liveGrantAt(orgId, now))
       .execute();
     const r = await db
       .updateTable('role_grant')
       .set({ revoked_at: now, revoked_by: by })
-      .where('org_id', '=', orgId)
-      .where('revoked_at', 'is', null)
-      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', now)]))
+      .where(liveGrantAt(orgId, now))
       .executeTakeFirst();
     return { grants: Number(r.numUpdatedRows), users: holders.map((h) => h.user_id) };
   },

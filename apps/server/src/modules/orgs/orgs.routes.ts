@@ -26,6 +26,7 @@ export function bindOrgRoutes(bind: RouteBinder, orgs: OrgsService): void {
   bind(orgRoutes.dissolve, async ({ ctx, input }) =>
     present(await orgs.dissolve(ctx, input.params.id, input.body.reason)),
   );
+  bind(orgRoutes.mergePreview, ({ ctx, input }) => orgs.mergePreview(ctx, input.params.id, input.query.targetId));
   bind(orgRoutes.merge, async ({ ctx, input }) => {
     const { source, target, ...counts } = await orgs.merge(ctx, input.params.id, input.body);
     const [s, t] = await presentAll([source, target]);

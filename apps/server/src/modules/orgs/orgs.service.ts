@@ -457,6 +457,32 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
     },
 
     /**
+     * What `merge` would do, read without writing: the same scope and tree rules (a refusal
+     * there is the merge's own error), what stops it until settled (applications waiting on
+     * the union, money owed) and what would move. The counts are as of now; the merge itself
+     * checks again under the tree lock.
+     */
+    async mergePreview(ctx: RequestContext, id: string, targetId: string) {
+      const scope = scopeFor(ctx.principal, 'org.restructure');
+      const source = await loadIn(db, id, scope);
+      const target = await loadIn(db, targetId, scope);
+      checkMerge(source, target, await repo.activeChildKinds(db, source.id));
+      const applicationsWaiting = await workflow.countStopBlockers(db, source);
+      const inFlight = await ledger.inFlightAt(db, source);
+      return {
+        membershipsToTransfer: await repo.countOpenMembershipsAt(db, source.id),
+        childrenToMove: await repo.countChildren(db, source.id),
+        workUnitsToMove: (await repo.findWorkUnitsOf(db, source.id)).length,
+        grantsToRevoke: await repo.countLiveGrantsAt(db, source.id, iso()),
+        applicationsWaiting,
+        fundsOwed: inFlight.owed,
+        payoutBatchesOpen: inFlight.batches,
+        fundsToHandOver: await ledger.toHandOver(db, source),
+        blocked: applicationsWaiting > 0 || inFlight.owed > 0 || inFlight.batches > 0,
+      };
+    },
+
+    /**
      * Merge an organization into another, in one transaction: each open membership at the
      * source is closed (transferred out, history kept; its open inactivity proposal lapses)
      * and reopened at the target with the same member number and card; the children move
