@@ -362,6 +362,14 @@ const en: ConsoleMessages = {
     mergedSummary: 'Merged: {members} members transferred, {children} organizations and {units} work units moved',
     mergedApplications: ', {applications} open applications handed on',
     mergedFunds: ', {amount} yuan of funds passed to the target',
+    preview: {
+      title: 'The merge',
+      moves: 'transfers {members} members and moves {children} organizations and {units} work units',
+      funds: 'passes {amount} yuan of budgets to the target',
+      grants: 'revokes {grants} grants here',
+      applications: '{applications} applications are under review or on notice: decide them first',
+      owed: '{amount} yuan is still owed and {batches} payout batches are not reconciled: settle or cancel them first',
+    },
     links: {
       members: 'Members',
       workUnits: 'Work units',

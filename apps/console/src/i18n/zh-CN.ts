@@ -352,6 +352,14 @@ const zhCN = {
     mergedSummary: '已合并：转入会员 {members} 人，移动下级组织 {children} 个、单位 {units} 家',
     mergedApplications: '，转交未办结申请 {applications} 件',
     mergedFunds: '，经费 {amount} 元并入目标组织',
+    preview: {
+      title: '合并后',
+      moves: '转入会员 {members} 人，移动下级组织 {children} 个、单位 {units} 家',
+      funds: '预算余额 {amount} 元转入目标组织',
+      grants: '收回本组织的授权 {grants} 项',
+      applications: '还有 {applications} 件申请待审核或在公示中，须先办结',
+      owed: '还有待付款项 {amount} 元、未对账的付款批次 {batches} 个，须先付清或取消',
+    },
     links: {
       members: '会员名单',
       workUnits: '单位名单',
