@@ -566,6 +566,10 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         const revoked = await repo.revokeLiveGrantsAt(s.trx, source.id, ctx.actor.id, now);
         const sessionsEnded = await endSessions(s.trx, revoked.users, 'org_merged');
         const cases = await workflow.orgStopped(s, ctx, stopOf('merged', source, target));
+        // Under the ledger's lock no payout or approval can slip in between the last check and
+        // the hand-over (the lock is the audit chain's, which the merge's own event takes anyway).
+        await ledger.serialise(s.trx);
+        await refuseFundsInFlight(s.trx, source);
         const funds = await ledger.handOver(s, source, target, ctx.actor.id);
         await repo.update(s.trx, source.id, {
           status: 'merged',
