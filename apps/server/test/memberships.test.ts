@@ -434,7 +434,20 @@ describe('a transfer filed before the union left merged', () => {
       .where('action', '=', 'org.merge')
       .where('subject_id', '=', merging.id)
       .execute();
-    expect(JSON.parse(event!.changes!)).toContainEqual({ field: 'transfersRepointed', to: 1 });
+    expect(JSON.parse(event!.changes!)).toEqual(
+      expect.arrayContaining([
+        { field: 'transfersRepointed', to: 1 },
+        { field: 'membersTold', to: 1 },
+      ]),
+    );
+    // The member is told in the inbox, linked to the membership now open at the target.
+    const inbox = (await m.agent.get('/api/me/notifications?page=1&pageSize=20')).json<{
+      items: { kind: string; body: { 'zh-CN': string }; link: { type: string; id: string } | null }[];
+    }>();
+    const told = inbox.items.filter((n) => n.kind === 'membership.merged');
+    expect(told).toHaveLength(1);
+    expect(told[0]!.body['zh-CN']).toContain('甲三并入前工会');
+    expect(told[0]!.link).toEqual({ type: 'membership', id: (await openMembershipOf(m.personId))!.id });
 
     const accepted = await cadreB.post(`/api/memberships/transfers/${transfer.id}/steps`, {
       action: 'accept',

@@ -9,6 +9,7 @@ import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { Ledger } from '../../core/ledger/ledger.ts';
+import { notifyInApp } from '../../core/notify/inbox.ts';
 import type { OrgStop } from '../../core/workflow/definition.ts';
 import type { WorkflowEngine } from '../../core/workflow/engine.ts';
 import type { WriteScope } from '../../core/unit-of-work.ts';
@@ -530,6 +531,27 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
           updated_at: now,
         }));
         await repo.insertMemberships(s.trx, reopened);
+        // Members signed up on the portal find a new union on their card: the inbox says why
+        // (no SMS: a union may have thousands of members, and nothing is asked of them).
+        const told = await repo.memberAccountsOf(
+          s.trx,
+          reopened.map((m) => m.person_id),
+        );
+        const newMembership = new Map(reopened.map((m) => [m.person_id, m.id]));
+        await notifyInApp(
+          s,
+          deps.now(),
+          told.map((a) => ({
+            userId: a.id,
+            kind: 'membership.merged',
+            title: { 'zh-CN': '所在工会已合并', en: 'Your union has merged' },
+            body: {
+              'zh-CN': `${source.name}已并入${target.name}，您的会籍随之转入，会员号不变。`,
+              en: `${source.name} has merged into ${target.name}; your membership moved there with the same member number.`,
+            },
+            link: { type: 'membership', id: newMembership.get(a.person_id)! },
+          })),
+        );
         // A transfer out filed before the merger waits on the union it goes to, so it did not
         // stop the merger: it now leaves from the target, whose cadres see it as theirs.
         const transfersRepointed = await repo.repointOpenTransfersFrom(
@@ -599,6 +621,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             { field: 'casesHandedOn', to: cases.followed },
             { field: 'casesClosed', to: cases.closed },
             { field: 'transfersRepointed', to: transfersRepointed },
+            { field: 'membersTold', to: told.length },
             { field: 'budgetsHandedOver', to: funds.accounts },
             { field: 'fundsHandedOver', to: funds.amount },
           ],
