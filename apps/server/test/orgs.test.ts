@@ -1309,6 +1309,51 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     expect(await ledger.outOfBalance()).toEqual([]);
   });
 
+  it('racing approvals of its budget: a merged union never ends up owing money, and no fen is lost', async () => {
+    const ledger = app.services.ledger;
+    for (let round = 0; round < 6; round++) {
+      const source = await grassrootsUnder(tree.county);
+      const target = await grassrootsUnder(tree.county);
+      const purpose = unique('race_').toLowerCase();
+      const funding = await ledger.open(sys, { kind: 'funding', orgId: source.id, purpose });
+      const budget = await ledger.open(sys, { kind: 'budget', orgId: source.id, purpose });
+      await ledger.transfer(sys, {
+        idempotencyKey: unique('k-'),
+        debitAccountId: funding.id,
+        creditAccountId: budget.id,
+        amount: 10_000,
+        kind: 'allocation',
+      });
+      const payee = await addMember(tree.grassroots);
+      const payable = await ledger.open(sys, { kind: 'payable', orgId: source.id, purpose, personId: payee.person_id });
+      const [merged, approved] = await Promise.allSettled([
+        call(countyA, orgRoutes.merge, { params: { id: source.id }, body: { targetId: target.id, reason: '合并' } }),
+        // Started a little later each round, so it lands before, inside and after the merger.
+        new Promise((resolve) => setTimeout(resolve, round * 20)).then(() =>
+          ledger.transfer(sys, {
+            idempotencyKey: unique('k-'),
+            debitAccountId: budget.id,
+            creditAccountId: payable.id,
+            amount: 4_000,
+            kind: 'payment',
+          }),
+        ),
+      ]);
+      const status = (await orgRow(source.id)).status;
+      const owed = (await ledger.balance(sys, payable.id)).balance;
+      const moved = (await ledger.balance(sys, budget.id)).balance;
+      if (status === 'merged') {
+        // The approval came after the hand-over and found the budget empty, or never ran first.
+        expect(approved.status).toBe('rejected');
+        expect([owed, moved]).toEqual([0, 0]);
+      } else {
+        expect(merged.status === 'fulfilled' && merged.value.status).toBe(409);
+        expect([owed, moved]).toEqual([4_000, 6_000]);
+      }
+    }
+    expect(await ledger.outOfBalance()).toEqual([]);
+  });
+
   it('happy path: members keep their history, children, units and accounts follow, grants end', async () => {
     const source = await grassrootsUnder(tree.county, unique('源工会'));
     const target = await makeOrg(app, { parent: tree.county, type: 'joint', name: unique('联合工会') });
