@@ -225,7 +225,6 @@ export const orgsRepository = {
     return rewritten;
   },
 
-  /** Re-parent the direct children of one organization; returns how many. */
   /** Active member sign-in accounts of these people (to tell them what happened to their union). */
   async memberAccountsOf(db: Q, personIds: readonly string[]): Promise<{ id: string; person_id: string }[]> {
     const out: { id: string; person_id: string }[] = [];
@@ -253,6 +252,7 @@ export const orgsRepository = {
     return Number(row.n);
   },
 
+  /** Re-parent the direct children of one organization; returns how many. */
   async reparentChildren(db: Q, fromParentId: string, toParentId: string, now: string): Promise<number> {
     const r = await db
       .updateTable('organization')

@@ -93,6 +93,39 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
     ]);
   }
 
+  /**
+   * Members signed up on the portal find a new union on their card: the inbox says why, linked
+   * to the membership now open (no SMS: nothing is asked of them, and a union may have
+   * thousands). Returns how many were told.
+   */
+  async function tellMembersMerged(
+    s: WriteScope,
+    reopened: readonly MembershipTable[],
+    source: OrganizationTable,
+    target: OrganizationTable,
+  ): Promise<number> {
+    const accounts = await repo.memberAccountsOf(
+      s.trx,
+      reopened.map((m) => m.person_id),
+    );
+    const membershipOf = new Map(reopened.map((m) => [m.person_id, m.id]));
+    await notifyInApp(
+      s,
+      deps.now(),
+      accounts.map((a) => ({
+        userId: a.id,
+        kind: 'membership.merged',
+        title: { 'zh-CN': '所在工会已合并', en: 'Your union has merged' },
+        body: {
+          'zh-CN': `${source.name}已并入${target.name}，您的会籍随之转入，会员号不变。`,
+          en: `${source.name} has merged into ${target.name}; your membership moved there with the same member number.`,
+        },
+        link: { type: 'membership', id: membershipOf.get(a.person_id)! },
+      })),
+    );
+    return accounts.length;
+  }
+
   const stopOf = (reason: OrgStop['reason'], org: OrganizationTable, successor: OrganizationTable): OrgStop => ({
     reason,
     org: { id: org.id, path: org.path, province_root: org.province_root, name: org.name },
@@ -531,27 +564,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
           updated_at: now,
         }));
         await repo.insertMemberships(s.trx, reopened);
-        // Members signed up on the portal find a new union on their card: the inbox says why
-        // (no SMS: a union may have thousands of members, and nothing is asked of them).
-        const told = await repo.memberAccountsOf(
-          s.trx,
-          reopened.map((m) => m.person_id),
-        );
-        const newMembership = new Map(reopened.map((m) => [m.person_id, m.id]));
-        await notifyInApp(
-          s,
-          deps.now(),
-          told.map((a) => ({
-            userId: a.id,
-            kind: 'membership.merged',
-            title: { 'zh-CN': '所在工会已合并', en: 'Your union has merged' },
-            body: {
-              'zh-CN': `${source.name}已并入${target.name}，您的会籍随之转入，会员号不变。`,
-              en: `${source.name} has merged into ${target.name}; your membership moved there with the same member number.`,
-            },
-            link: { type: 'membership', id: newMembership.get(a.person_id)! },
-          })),
-        );
+        const told = await tellMembersMerged(s, reopened, source, target);
         // A transfer out filed before the merger waits on the union it goes to, so it did not
         // stop the merger: it now leaves from the target, whose cadres see it as theirs.
         const transfersRepointed = await repo.repointOpenTransfersFrom(
@@ -621,7 +634,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             { field: 'casesHandedOn', to: cases.followed },
             { field: 'casesClosed', to: cases.closed },
             { field: 'transfersRepointed', to: transfersRepointed },
-            { field: 'membersTold', to: told.length },
+            { field: 'membersTold', to: told },
             { field: 'budgetsHandedOver', to: funds.accounts },
             { field: 'fundsHandedOver', to: funds.amount },
           ],
