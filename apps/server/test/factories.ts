@@ -389,6 +389,31 @@ export async function makeMember(
   return { ...member, org };
 }
 
+/**
+ * A funding and a budget account of one purpose at `org` (a fresh purpose unless given), the
+ * budget allocated `fen` from the funding account through the ledger.
+ */
+export async function makeFundedBudget(
+  app: FastifyInstance,
+  org: Pick<OrganizationTable, 'id'>,
+  fen: number,
+  purpose = unique('p_').toLowerCase(),
+) {
+  const ledger = app.services.ledger;
+  const funding = await ledger.open(sys, { kind: 'funding', orgId: org.id, purpose });
+  const budget = await ledger.open(sys, { kind: 'budget', orgId: org.id, purpose });
+  if (fen > 0) {
+    await ledger.transfer(sys, {
+      idempotencyKey: unique('fund-'),
+      debitAccountId: funding.id,
+      creditAccountId: budget.id,
+      amount: fen,
+      kind: 'allocation',
+    });
+  }
+  return { funding, budget, purpose };
+}
+
 /** An open inactivity proposal of `membership`, as the daily run writes one; answers its id. */
 export async function makeInactivityProposal(
   app: FastifyInstance,

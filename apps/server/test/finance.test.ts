@@ -7,6 +7,7 @@ import {
   type Agent,
   agent,
   errorOf,
+  makeFundedBudget,
   makeMember,
   makeOrg,
   makeTree,
@@ -57,19 +58,8 @@ const purposeCode = () => unique('fin_').toLowerCase();
 /** Funding and budget of a purpose at an org, funded, and payees owed the given amounts there. */
 async function owed(org: OrganizationTable, amounts: { name: string; fen: number; card?: boolean }[]) {
   const ledger = app.services.ledger;
-  const purpose = purposeCode();
-  const funding = await ledger.open(sys, { kind: 'funding', orgId: org.id, purpose });
-  const budget = await ledger.open(sys, { kind: 'budget', orgId: org.id, purpose });
   const total = amounts.reduce((a, b) => a + b.fen, 0);
-  if (total > 0) {
-    await ledger.transfer(sys, {
-      idempotencyKey: unique('fund-'),
-      debitAccountId: funding.id,
-      creditAccountId: budget.id,
-      amount: total,
-      kind: 'allocation',
-    });
-  }
+  const { funding, budget, purpose } = await makeFundedBudget(app, org, total, purposeCode());
   const payees = [];
   for (const a of amounts) {
     const card = a.card === false ? null : bankCard();

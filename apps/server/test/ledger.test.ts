@@ -6,7 +6,7 @@ import { type RequestContext, SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { AppError } from '../src/core/app-error.ts';
 import { createLedger, type TransferInput } from '../src/core/ledger/ledger.ts';
 import type { LedgerAccountTable, OrganizationTable } from '../src/db/schema.ts';
-import { makeMember, makeOrg, unique } from './factories.ts';
+import { makeFundedBudget, makeMember, makeOrg, unique } from './factories.ts';
 import { createTestApp, sql } from './harness.ts';
 
 /**
@@ -41,19 +41,8 @@ async function person() {
 }
 
 /** A budget of `purpose` at `city`, funded with `fen`. */
-async function fundedBudget(fen: number, purpose = unique('p_').toLowerCase()) {
-  const funding = await ledger.open(sys, { kind: 'funding', orgId: city.id, purpose });
-  const budget = await ledger.open(sys, { kind: 'budget', orgId: city.id, purpose });
-  if (fen > 0) {
-    await ledger.transfer(sys, {
-      idempotencyKey: unique('fund-'),
-      debitAccountId: funding.id,
-      creditAccountId: budget.id,
-      amount: fen,
-      kind: 'allocation',
-    });
-  }
-  return { funding, budget, purpose };
+function fundedBudget(fen: number, purpose?: string) {
+  return makeFundedBudget(app, city, fen, purpose);
 }
 
 async function account(id: string): Promise<LedgerAccountTable> {

@@ -13,6 +13,7 @@ import {
   type Agent,
   errorOf,
   type InjectResult,
+  makeFundedBudget,
   makeInactivityProposal,
   makeMember,
   makeOrg,
@@ -1057,17 +1058,7 @@ describe(`${orgRoutes.mergePreview.id} (GET /api/orgs/:id/merge-preview)`, () =>
     await makeOrg(app, { parent: source, type: 'group' });
     await makeWorkUnit(app, { org: source });
     await makeUser(app, { org: source, roles: ['grassroots_cadre'] });
-    const ledger = app.services.ledger;
-    const purpose = unique('preview_').toLowerCase();
-    const funding = await ledger.open(sys, { kind: 'funding', orgId: source.id, purpose });
-    const budget = await ledger.open(sys, { kind: 'budget', orgId: source.id, purpose });
-    await ledger.transfer(sys, {
-      idempotencyKey: unique('k-'),
-      debitAccountId: funding.id,
-      creditAccountId: budget.id,
-      amount: 8_800,
-      kind: 'allocation',
-    });
+    await makeFundedBudget(app, source, 8_800);
     const waiting = await fileCase(source, 'review');
 
     const audits = await auditCount();
@@ -1314,16 +1305,7 @@ describe(`${orgRoutes.merge.id} (POST /api/orgs/:id/merge)`, () => {
     for (let round = 0; round < 6; round++) {
       const source = await grassrootsUnder(tree.county);
       const target = await grassrootsUnder(tree.county);
-      const purpose = unique('race_').toLowerCase();
-      const funding = await ledger.open(sys, { kind: 'funding', orgId: source.id, purpose });
-      const budget = await ledger.open(sys, { kind: 'budget', orgId: source.id, purpose });
-      await ledger.transfer(sys, {
-        idempotencyKey: unique('k-'),
-        debitAccountId: funding.id,
-        creditAccountId: budget.id,
-        amount: 10_000,
-        kind: 'allocation',
-      });
+      const { budget, purpose } = await makeFundedBudget(app, source, 10_000);
       const payee = await addMember(tree.grassroots);
       const payable = await ledger.open(sys, { kind: 'payable', orgId: source.id, purpose, personId: payee.person_id });
       const [merged, approved] = await Promise.allSettled([
