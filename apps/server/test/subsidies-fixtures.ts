@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { newId } from '../src/core/ids.ts';
 import type { ModelWorkerTable, OrganizationTable } from '../src/db/schema.ts';
 import { SUBSIDY_PURPOSE } from '../src/modules/subsidies/subsidies.service.ts';
-import { makeMember, makeOrg, makeUser, randomIdNumber, randomPhone, unique } from './factories.ts';
+import { makeFundedBudget, makeMember, makeOrg, makeUser, randomIdNumber, randomPhone, unique } from './factories.ts';
 
 /**
  * Fixtures of the subsidy tests: a city federation with a county below it (levels set, so the
@@ -110,17 +110,7 @@ export async function makeModelWorker(app: FastifyInstance, o: WorkerOptions) {
 
 /** Money in the city's model-worker subsidy budget, from its funding account. */
 export async function fundBudget(app: FastifyInstance, org: OrganizationTable, fen: number) {
-  const ledger = app.services.ledger;
-  const funding = await ledger.open(sys, { kind: 'funding', orgId: org.id, purpose: SUBSIDY_PURPOSE });
-  const budget = await ledger.open(sys, { kind: 'budget', orgId: org.id, purpose: SUBSIDY_PURPOSE });
-  await ledger.transfer(sys, {
-    idempotencyKey: unique('fund-'),
-    debitAccountId: funding.id,
-    creditAccountId: budget.id,
-    amount: fen,
-    kind: 'allocation',
-  });
-  return budget;
+  return (await makeFundedBudget(app, org, fen, SUBSIDY_PURPOSE)).budget;
 }
 
 /** A bank result file: `行号,结果,原因` rows. */
