@@ -427,7 +427,7 @@ export function createLedger(deps: Pick<CoreDeps, 'db' | 'dialect' | 'write' | '
     const original = await repo.findTransferById(s.trx, input.transferId);
     if (!original) throw AppError.notFound(`no transfer ${input.transferId}`);
     // A merger's transfer is the law's consequence of a restructuring that is not undone:
-    // reversed, it would give money back to a union that no longer exists.
+    // reversed, it would give money back to a union that has merged and takes no money.
     if (
       original.reversal_of ||
       original.kind === MERGER_TRANSFER_KIND ||
