@@ -225,23 +225,6 @@ export const orgsRepository = {
     return rewritten;
   },
 
-  /** Active member sign-in accounts of these people (to tell them what happened to their union). */
-  async memberAccountsOf(db: Q, personIds: readonly string[]): Promise<{ id: string; person_id: string }[]> {
-    const out: { id: string; person_id: string }[] = [];
-    // Chunks keep each statement under both engines' bound-parameter limits.
-    for (let i = 0; i < personIds.length; i += 500) {
-      const rows = await db
-        .selectFrom('user_account')
-        .select(['id', 'person_id'])
-        .where('kind', '=', 'member')
-        .where('status', '=', 'active')
-        .where('person_id', 'in', personIds.slice(i, i + 500))
-        .execute();
-      for (const r of rows) out.push({ id: r.id, person_id: r.person_id! });
-    }
-    return out;
-  },
-
   /** Direct children of any status: those `reparentChildren` moves. */
   async countChildren(db: Q, parentId: string): Promise<number> {
     const row = await db

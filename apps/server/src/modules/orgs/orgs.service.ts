@@ -8,6 +8,7 @@ import { diffFields, provinceRootOf } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
+import { formatYuan } from '../../core/ledger/bank-file.ts';
 import type { Ledger } from '../../core/ledger/ledger.ts';
 import { notifyInApp } from '../../core/notify/inbox.ts';
 import type { OrgStop } from '../../core/workflow/definition.ts';
@@ -17,6 +18,7 @@ import { lockChain, lockShared } from '../../db/dialect.ts';
 import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
 import type { DB, MembershipTable, OrganizationTable } from '../../db/schema.ts';
 import { authRepository } from '../auth/auth.repository.ts';
+import { membershipsRepository } from '../memberships/memberships.repository.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
 import { applyCounterDeltas, CounterDeltas, readNodeValues, STAT_KEYS } from '../stats/stats.counters.ts';
 import {
@@ -84,7 +86,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
   async function refuseFundsInFlight(q: Q, org: OrganizationTable): Promise<void> {
     const { owed, batches } = await ledger.inFlightAt(q, org);
     if (owed === 0 && batches === 0) return;
-    const yuan = (owed / 100).toFixed(2);
+    const yuan = formatYuan(owed);
     throw new AppError('ORG_HAS_FUNDS_IN_FLIGHT', [
       fieldError('params.id', 'invalid', {
         'zh-CN': `该组织还有待付款项 ${yuan} 元、未对账的付款批次 ${batches} 个，请先付清或取消`,
@@ -104,7 +106,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
     source: OrganizationTable,
     target: OrganizationTable,
   ): Promise<number> {
-    const accounts = await repo.memberAccountsOf(
+    const users = await membershipsRepository.usersOfPersons(
       s.trx,
       reopened.map((m) => m.person_id),
     );
@@ -112,18 +114,18 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
     await notifyInApp(
       s,
       deps.now(),
-      accounts.map((a) => ({
-        userId: a.id,
+      [...users].map(([personId, userId]) => ({
+        userId,
         kind: 'membership.merged',
         title: { 'zh-CN': '所在工会已合并', en: 'Your union has merged' },
         body: {
           'zh-CN': `${source.name}已并入${target.name}，您的会籍随之转入，会员号不变。`,
           en: `${source.name} has merged into ${target.name}; your membership moved there with the same member number.`,
         },
-        link: { type: 'membership', id: membershipOf.get(a.person_id)! },
+        link: { type: 'membership', id: membershipOf.get(personId)! },
       })),
     );
-    return accounts.length;
+    return users.size;
   }
 
   const stopOf = (reason: OrgStop['reason'], org: OrganizationTable, successor: OrganizationTable): OrgStop => ({
