@@ -3,8 +3,8 @@ import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 import vueParser from 'vue-eslint-parser';
 
-/** Single-file components of the three ends. */
-const VUE_FILES = ['apps/*/src/**/*.vue'];
+/** Single-file components of the three ends and of the kit the mobile ends share. */
+const VUE_FILES = ['apps/*/src/**/*.vue', 'packages/mobile/src/**/*.vue'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', 'test-results/**'] },

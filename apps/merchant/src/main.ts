@@ -1,16 +1,22 @@
+import { mobileKit } from '@zhgh/mobile';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
-import { onSessionLost } from './api/client.ts';
+import { api, onSessionLost } from './api/client.ts';
 import App from './App.vue';
-import { i18n } from './i18n/index.ts';
+import { i18n, locale, setLocale, t } from './i18n/index.ts';
 import { router } from './router.ts';
 import { useSessionStore } from './stores/session.ts';
+import { errorText } from './ui/form-errors.ts';
 import './ui/base.css';
 
 const app = createApp(App);
 app.use(createPinia());
 app.use(i18n);
 app.use(router);
+// The shared mobile pages (@zhgh/mobile) speak this end's language through its own client.
+app.use(
+  mobileKit({ t, locale, setLocale, api, errorText, signOutEverywhere: () => useSessionStore().signOutEverywhere() }),
+);
 
 // Any call that finds the session gone (idle timeout, signed out elsewhere) lands on sign-in,
 // and sign-in sends the merchant back to where they were.

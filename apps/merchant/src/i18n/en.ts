@@ -1,15 +1,12 @@
+import { mobileKitMessages } from '@zhgh/mobile';
+
 import type { MerchantMessages } from './zh-CN.ts';
 
 const en: MerchantMessages = {
+  ...mobileKitMessages.en,
   app: {
     name: 'Smart Trade Union',
     end: 'Merchants',
-  },
-  lang: {
-    label: 'Language',
-    choose: 'Choose a language',
-    'zh-CN': '中文',
-    en: 'English',
   },
   common: {
     back: 'Back',
@@ -139,21 +136,6 @@ const en: MerchantMessages = {
     codePlaceholder: '6 digits',
     enable: 'Turn on',
     done: 'Authenticator is on',
-  },
-  sessions: {
-    title: 'Signed-in devices',
-    current: 'This device',
-    signedInAt: 'Signed in',
-    lastSeenAt: 'Last active',
-    ip: 'IP address',
-    unknownDevice: 'Unknown device',
-    revoke: 'Sign out',
-    revokeConfirm: 'Sign this device out?',
-    revoked: 'Device signed out',
-    empty: 'No other devices are signed in',
-    signOutAll: 'Sign out everywhere',
-    signOutAllConfirm: 'This signs you out on every device, this one included. Continue?',
-    signedOutAll: '{n} sign-ins ended',
   },
 };
 

@@ -1,14 +1,12 @@
+import { mobileKitMessages } from '@zhgh/mobile';
+
 /** Chinese is the source of truth: English must mirror these keys exactly (checked by the compiler). */
 const zhCN = {
+  // The language and device pages' strings come with @zhgh/mobile's components.
+  ...mobileKitMessages['zh-CN'],
   app: {
     name: '智慧工会',
     end: '商家端',
-  },
-  lang: {
-    label: '语言',
-    choose: '选择语言',
-    'zh-CN': '中文',
-    en: 'English',
   },
   common: {
     back: '返回',
@@ -136,21 +134,6 @@ const zhCN = {
     codePlaceholder: '6 位数字',
     enable: '完成绑定',
     done: '动态口令已绑定',
-  },
-  sessions: {
-    title: '登录设备',
-    current: '本机',
-    signedInAt: '登录时间',
-    lastSeenAt: '最近活动',
-    ip: 'IP 地址',
-    unknownDevice: '未知设备',
-    revoke: '下线',
-    revokeConfirm: '确定让这台设备下线吗？',
-    revoked: '已下线',
-    empty: '没有其他登录设备',
-    signOutAll: '退出所有设备',
-    signOutAllConfirm: '将退出包括本机在内的所有设备上的登录，确定吗？',
-    signedOutAll: '已退出 {n} 个登录',
   },
 };
 

@@ -1,25 +1,20 @@
 /**
  * The one door to Vant: each component brings only its own styles, so a counter's phone
- * downloads the CSS of what the merchant end shows. Import Vant from here only.
+ * downloads the CSS of what the merchant end shows. Import Vant from here only (the shared
+ * pages of @zhgh/mobile bring their own).
  */
-import 'vant/es/action-sheet/style/index';
 import 'vant/es/button/style/index';
 import 'vant/es/cell/style/index';
 import 'vant/es/cell-group/style/index';
 import 'vant/es/config-provider/style/index';
-import 'vant/es/dialog/style/index';
 import 'vant/es/empty/style/index';
 import 'vant/es/field/style/index';
 import 'vant/es/icon/style/index';
-import 'vant/es/loading/style/index';
 import 'vant/es/nav-bar/style/index';
 import 'vant/es/notice-bar/style/index';
-import 'vant/es/tag/style/index';
 import 'vant/es/toast/style/index';
 
 export {
-  ActionSheet,
-  type ActionSheetAction,
   Button,
   Cell,
   CellGroup,
@@ -28,12 +23,9 @@ export {
   Empty,
   Field,
   Icon,
-  Loading,
   NavBar,
   NoticeBar,
-  showConfirmDialog,
   showFailToast,
   showSuccessToast,
   showToast,
-  Tag,
 } from 'vant';

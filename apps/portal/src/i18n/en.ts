@@ -1,16 +1,13 @@
+import { mobileKitMessages } from '@zhgh/mobile';
+
 import type { PortalMessages } from './zh-CN.ts';
 
 const en: PortalMessages = {
+  ...mobileKitMessages.en,
   app: {
     name: 'Smart Trade Union',
     end: 'Member portal',
     tagline: 'Services for workers',
-  },
-  lang: {
-    label: 'Language',
-    choose: 'Choose a language',
-    'zh-CN': '中文',
-    en: 'English',
   },
   common: {
     back: 'Back',
@@ -333,21 +330,6 @@ const en: PortalMessages = {
       attach: 'Document uploaded',
       comment: 'Comment',
     },
-  },
-  sessions: {
-    title: 'Signed-in devices',
-    current: 'This device',
-    signedInAt: 'Signed in',
-    lastSeenAt: 'Last active',
-    ip: 'IP address',
-    unknownDevice: 'Unknown device',
-    revoke: 'Sign out',
-    revokeConfirm: 'Sign this device out?',
-    revoked: 'Device signed out',
-    empty: 'No other devices are signed in',
-    signOutAll: 'Sign out everywhere',
-    signOutAllConfirm: 'This signs you out on every device, this one included. Continue?',
-    signedOutAll: '{n} sign-ins ended',
   },
   founding: {
     title: 'Found a union',

@@ -1,6 +1,7 @@
 /**
  * The one door to Vant: each component brings only its own styles, so the phone downloads the
- * CSS of what the portal shows rather than the whole library's. Import Vant from here only.
+ * CSS of what the portal shows rather than the whole library's. Import Vant from here only (the
+ * shared pages of @zhgh/mobile bring their own).
  */
 import 'vant/es/action-sheet/style/index';
 import 'vant/es/badge/style/index';
