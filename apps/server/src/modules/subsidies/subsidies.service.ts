@@ -7,6 +7,7 @@ import { AppError, fieldError } from '../../core/app-error.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
+import { formatYuan } from '../../core/ledger/bank-file.ts';
 import type { Ledger } from '../../core/ledger/ledger.ts';
 import { PERSON_PHONE_CONTEXT, type Payouts } from '../../core/ledger/payouts.ts';
 import type { WriteScope } from '../../core/unit-of-work.ts';
@@ -45,7 +46,6 @@ type StoredRule = PolicyRule & { id: string | null };
 
 const SYS: RequestContext = { actor: SYSTEM_ACTOR };
 const t = (zh: string, en: string) => ({ 'zh-CN': zh, en });
-const yuan = (fen: number) => (fen / 100).toFixed(2);
 const KIND_NAMES: Record<SubsidyKind, string> = {
   festival: '双节慰问金',
   hardship: '特殊困难补助',
@@ -426,8 +426,8 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
             'body.requestedAmountFen',
             amount < rule.amount_min_fen ? 'too_small' : 'too_big',
             t(
-              `每次补助 ${yuan(rule.amount_min_fen)}–${yuan(rule.amount_max_fen)} 元`,
-              `between ${yuan(rule.amount_min_fen)} and ${yuan(rule.amount_max_fen)} yuan`,
+              `每次补助 ${formatYuan(rule.amount_min_fen)}–${formatYuan(rule.amount_max_fen)} 元`,
+              `between ${formatYuan(rule.amount_min_fen)} and ${formatYuan(rule.amount_max_fen)} yuan`,
             ),
           );
         }
@@ -782,7 +782,7 @@ export function createSubsidiesService(deps: CoreDeps, engine: WorkflowEngine, l
                       {
                         phone: deps.cipher.decrypt(phone, PERSON_PHONE_CONTEXT),
                         purpose: 'subsidy.festival',
-                        text: `【工会】您的${award.year}年度劳模双节慰问金 ${yuan(award.amount_fen!)} 元已列入市总工会发放计划，将汇入您登记的银行卡。`,
+                        text: `【工会】您的${award.year}年度劳模双节慰问金 ${formatYuan(award.amount_fen!)} 元已列入市总工会发放计划，将汇入您登记的银行卡。`,
                       },
                     ]
                   : [],

@@ -1,6 +1,7 @@
 import type { HardshipCause } from '@zhgh/contracts';
 import type { Transaction } from 'kysely';
 import { AppError, fieldError } from '../../core/app-error.ts';
+import { formatYuan } from '../../core/ledger/bank-file.ts';
 import type { Guard, OrgStoppedRule, TransitionDef, WorkflowDefinition } from '../../core/workflow/definition.ts';
 import type { DB, SubsidyKind } from '../../db/schema.ts';
 import { DEFAULT_NOTICE_DAYS, eligibilityProblems, type PolicyRule } from './subsidies.policy.ts';
@@ -48,7 +49,6 @@ export type RuleLookup = (
 ) => Promise<PolicyRule>;
 
 const t = (zh: string, en: string) => ({ 'zh-CN': zh, en });
-const yuan = (fen: number) => (fen / 100).toFixed(2);
 
 export function subsidyDefinitions(ruleFor: RuleLookup): WorkflowDefinition<SubsidyData>[] {
   const eligible: Guard<SubsidyData> = async (i, g) => {
@@ -77,8 +77,8 @@ export function subsidyDefinitions(ruleFor: RuleLookup): WorkflowDefinition<Subs
         'body.approvedAmountFen',
         amount < rule.amount_min_fen ? 'too_small' : 'too_big',
         t(
-          `核定金额须在 ${yuan(rule.amount_min_fen)}–${yuan(rule.amount_max_fen)} 元之间`,
-          `must lie between ${yuan(rule.amount_min_fen)} and ${yuan(rule.amount_max_fen)} yuan`,
+          `核定金额须在 ${formatYuan(rule.amount_min_fen)}–${formatYuan(rule.amount_max_fen)} 元之间`,
+          `must lie between ${formatYuan(rule.amount_min_fen)} and ${formatYuan(rule.amount_max_fen)} yuan`,
         ),
       );
     }
@@ -238,7 +238,7 @@ export function subsidyDefinitions(ruleFor: RuleLookup): WorkflowDefinition<Subs
         onUpheld: 'objectionUpheld',
         publish: (i) => ({
           subjectName: i.data.personName,
-          summary: `拟发放${title} ${yuan(i.data.approvedAmountFen ?? 0)} 元（${i.data.year} 年度）`,
+          summary: `拟发放${title} ${formatYuan(i.data.approvedAmountFen ?? 0)} 元（${i.data.year} 年度）`,
           days: i.data.noticeDays ?? null,
         }),
       },
