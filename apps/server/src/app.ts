@@ -116,6 +116,11 @@ export function createServices(core: CoreDeps, database: Database) {
   // One ledger: money moves only through it; payout batches pay what it holds as payable.
   const ledger = createLedger(core);
   const payouts = createPayouts(core, ledger);
+  const members = createMembersService(core, regions);
+  const cards = createCardsService(core);
+  // Joining opens memberships and issues cards inside the engine's approval step; group
+  // enrollment files its applications through it.
+  const joining = createJoiningService(core, workflowEngine, members, cards, regions);
   const services = {
     system: createSystemService(database),
     auth: createAuthService(core),
@@ -123,7 +128,7 @@ export function createServices(core: CoreDeps, database: Database) {
     regions,
     orgs: createOrgsService(core, regions, workflowEngine, ledger),
     workUnits: createWorkUnitsService(core, regions),
-    members: createMembersService(core, regions),
+    members,
     auditLog: createAuditLogService(core),
     imports: createImportsService(core),
     exports: createExportsService(core),
@@ -136,9 +141,10 @@ export function createServices(core: CoreDeps, database: Database) {
     modelWorkers: createModelWorkersService(core),
     subsidies: createSubsidiesService(core, workflowEngine, ledger, payouts),
     me: createMeService(core, workflowEngine),
-    cards: createCardsService(core),
-    // Group enrollment files join applications on the same engine (the joining module's definition).
-    enrollment: createEnrollmentService(core, workflowEngine),
+    cards,
+    joining,
+    // Group enrollment files join applications through joining, on the same engine.
+    enrollment: createEnrollmentService(core, workflowEngine, joining),
     // Its final approval creates the union and registers the workplace inside the step's own
     // unit of work, through the organization and work-unit services (stateless, so its own).
     founding: createFoundingService(
@@ -150,9 +156,7 @@ export function createServices(core: CoreDeps, database: Database) {
     ),
     memberships: createMembershipsService(core, workflowEngine),
   };
-  // Joining opens memberships and issues cards inside the engine's approval step.
-  const joining = createJoiningService(core, workflowEngine, services.members, services.cards, regions);
-  return { ...services, joining };
+  return services;
 }
 export type Services = ReturnType<typeof createServices>;
 

@@ -447,6 +447,29 @@ describe('events', () => {
     expect(errorOf(full)).toMatchObject({ status: 409, code: 'ENROLLMENT_EVENT_FULL' });
   });
 
+  it('checks the applicant as joining does: a record another account speaks for is REAL_NAME_TAKEN', async () => {
+    const batch = await createEvent();
+    const path = `/api/enrollment/join-events/${batch.event!.code}/applications`;
+    const phone = randomPhone();
+    const idNumber = randomIdNumber();
+    const member = await makeMember(app, { org: union, name: '孙师傅', idNumber, phone });
+    const owner = await signInBySms(app, phone);
+    expect((await owner.post('/api/me/real-name', { name: '孙师傅', idNumber })).status).toBe(200);
+    // The member left; the record stays, and the owner's account still speaks for it.
+    await app.core.db
+      .updateTable('membership')
+      .set({ status: 'withdrawn', ended_on: '2026-01-15', end_reason: 'voluntary' })
+      .where('person_id', '=', member.person.id)
+      .execute();
+
+    const other = await signInBySms(app, randomPhone());
+    const taken = await other.post(path, { name: '孙师傅', idNumber });
+    expect(errorOf(taken)).toMatchObject({ status: 409, code: 'REAL_NAME_TAKEN' });
+    // The owner rejoins at the event with their own record.
+    const rejoin = await owner.post(path, { name: '孙师傅', idNumber });
+    expect(rejoin.status, JSON.stringify(rejoin.body)).toBe(201);
+  });
+
   it('a closed, not yet open or ended event says so', async () => {
     const now = clock.now().getTime();
     const later = await createEvent({

@@ -157,9 +157,6 @@ export const enrollmentRepository = {
 
   findOrg: (q: Q, id: string) => q.selectFrom('organization').selectAll().where('id', '=', id).executeTakeFirst(),
 
-  linkInstance: (q: Q, applicationId: string, instanceId: string) =>
-    q.updateTable('join_application').set({ instance_id: instanceId }).where('id', '=', applicationId).execute(),
-
   /** ID number indexes among these with a join application waiting for a union. */
   async pendingIdIndexes(q: Q, indexes: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();

@@ -26,17 +26,10 @@ import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { JobContext, JobView } from '../../core/jobs/jobs.ts';
 import { qrPng, renderPdf } from '../../core/pdf.ts';
-import type { WriteScope } from '../../core/unit-of-work.ts';
-import { type WorkflowEngine, workflowEngineIn } from '../../core/workflow/engine.ts';
+import type { WorkflowEngine } from '../../core/workflow/engine.ts';
 import { isUniqueViolation, lockShared } from '../../db/dialect.ts';
 import { ORG_TREE_LOCK } from '../../db/org-scoped.ts';
-import type {
-  DB,
-  EnrollmentEventTable,
-  ImportProblemTable,
-  JoinApplicationTable,
-  OrganizationTable,
-} from '../../db/schema.ts';
+import type { DB, EnrollmentEventTable, ImportProblemTable, OrganizationTable } from '../../db/schema.ts';
 import type { UploadedFile } from '../../http/files.ts';
 import { writeErrorReport } from '../imports/error-report.ts';
 import { checkImportFile, DEFAULT_ZIP_LIMITS, type FileCheck, type FileKind } from '../imports/file-check.ts';
@@ -44,11 +37,9 @@ import type { HeaderMapping, MappingOverride } from '../imports/header-mapping.t
 import { importsRepository } from '../imports/imports.repository.ts';
 import { openRosterFile, readHeader } from '../imports/roster-scan.ts';
 import { isBlankRow } from '../imports/sheet-row.ts';
-import { alreadyMember, applicationPending, checkJoinForm } from '../joining/joining.policy.ts';
-import { joiningRepository } from '../joining/joining.repository.ts';
-import { JOIN_KEY, type JoinData } from '../joining/joining.workflow.ts';
+import { applicationPending, checkJoinForm } from '../joining/joining.policy.ts';
+import type { Filing, JoiningService } from '../joining/joining.service.ts';
 import { checkUnionAcceptsMembers, PERSON_FIELD_CONTEXTS } from '../members/members.policy.ts';
-import { membersRepository } from '../members/members.repository.ts';
 import {
   createListValidator,
   eventCode,
@@ -86,7 +77,6 @@ const REPORT_PAGE = 1_000;
 const MANAGE = 'membership.enroll';
 const REVIEW = 'membership.review';
 const C = PERSON_FIELD_CONTEXTS;
-const USER_PHONE_CTX = 'user.phone';
 
 export interface EnrollmentListPayload {
   batchId: string;
@@ -175,75 +165,31 @@ function importerContext(actor: Actor, enrollScope: readonly string[]): RequestC
   };
 }
 
-export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) {
+/** What group enrollment asks of joining: its applicant checks, and filing in a unit of work. */
+type Joining = Pick<JoiningService, 'checkApplicant' | 'fileIn'>;
+
+export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine, joining: Joining) {
   const { db, write, config, jobs, blind, dialect, cipher } = deps;
   const zip = { ...DEFAULT_ZIP_LIMITS, maxUnzippedBytes: config.IMPORT_MAX_UNZIPPED_BYTES };
   const iso = () => deps.now().toISOString();
   const idIndex = (idNumber: string) => blind.index(idNumber, C.idNumber);
   const phoneIndex = (phone: string) => blind.index(phone, C.phone);
 
-  const engineIn = (s: WriteScope) => workflowEngineIn(deps, engine.registry, s);
-
-  /**
-   * File join applications at `union` inside the caller's unit of work, as the joining module
-   * files its own: the form row first (the one-pending index refuses a duplicate before the
-   * instance exists), then the instance on the engine, then the link between them. The ID
-   * number and phone are encrypted under the person's contexts; the instance data holds ids.
-   */
-  async function fileApplications(
-    s: WriteScope,
-    ctx: RequestContext,
-    union: OrganizationTable,
-    applicants: readonly Applicant[],
-    options: { source: 'list' | 'event'; batchId: string; applicantUserId?: string | null },
-  ): Promise<string[]> {
-    const scoped = engineIn(s);
-    const at = iso();
-    const ids: string[] = [];
-    for (const a of applicants) {
-      const row: JoinApplicationTable = {
-        id: newId(),
-        instance_id: null,
-        source: options.source,
-        batch_id: options.batchId,
-        applicant_user_id: options.applicantUserId ?? null,
-        name: a.name,
-        id_number_cipher: cipher.encrypt(a.idNumber, C.idNumber),
-        id_number_index: idIndex(a.idNumber),
-        gender: a.gender,
-        birth_date: a.birthDate,
-        phone_cipher: a.phone ? cipher.encrypt(a.phone, C.phone) : null,
-        phone_index: a.phone ? phoneIndex(a.phone) : null,
-        employment_type: a.employmentType,
-        new_form_group: a.newFormGroup,
-        work_unit_id: a.workUnitId,
-        work_unit_name: a.workUnitName,
-        work_region_code: null,
-        union_org_id: union.id,
-        // The union that enrolls the list or runs the event took the workers in itself.
-        route: 'employer',
-        state: 'submitted',
-        pending: 1,
-        person_id: null,
-        membership_id: null,
-        created_at: at,
-        updated_at: at,
-      };
-      await joiningRepository.insertApplication(s.trx, row);
-      const data: JoinData = { applicationId: row.id, unionOrgId: union.id, source: options.source };
-      const view = await scoped.start(ctx, {
-        definitionKey: JOIN_KEY,
-        orgId: union.id,
-        subjectId: row.id,
-        applicantUserId: options.applicantUserId ?? null,
-        applicantPersonId: a.personId,
-        data,
-      });
-      await repo.linkInstance(s.trx, row.id, view.id);
-      ids.push(view.id);
-    }
-    return ids;
-  }
+  /** A worker's application at the union that enrolls them, in joining's terms. */
+  const filingAt = (union: OrganizationTable, a: Applicant): Filing => ({
+    name: a.name,
+    identity: { idNumber: a.idNumber, gender: a.gender, birthDate: a.birthDate },
+    phone: a.phone,
+    workUnitId: a.workUnitId,
+    workUnitName: a.workUnitName,
+    workRegionCode: null,
+    employmentType: a.employmentType,
+    newFormGroup: a.newFormGroup,
+    unionOrgId: union.id,
+    // The union that enrolls the list or runs the event took the workers in itself.
+    route: 'employer',
+    personId: a.personId,
+  });
 
   /** A union in the actor's scope of `permission`, else the 404 of a missing id. */
   async function unionInScope(ctx: RequestContext, permission: string, orgId: string) {
@@ -426,14 +372,13 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
             )
           ).map((x) => [x.id_number_index, x.id]),
         );
-        const created = await fileApplications(
+        const created = await joining.fileIn(
           s,
           ctx,
-          union,
           accepted.map((o) => {
             const r = o.row!;
             const id = parseIdNumber(r.idNumber) as { gender: 'male' | 'female'; birthDate: string };
-            return {
+            return filingAt(union, {
               name: r.name,
               idNumber: r.idNumber,
               gender: id.gender,
@@ -444,7 +389,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
               employmentType: r.employmentType,
               newFormGroup: r.newFormGroup,
               personId: persons.get(idIndex(r.idNumber)) ?? null,
-            };
+            });
           }),
           { source: 'list', batchId: p.batchId },
         );
@@ -487,7 +432,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
             { field: 'created', to: created.length },
             { field: 'refused', to: refused.length },
             { field: 'duplicates', to: found.duplicates.size },
-            { field: 'applicationIds', to: created },
+            { field: 'applicationIds', to: created.map((v) => v.id) },
           ],
         });
         await job.checkpointIn(s.trx, { lastRow: last, tally: next }, next.rowsRead, null);
@@ -952,33 +897,9 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
       };
       if (!form.employmentType) throw AppError.invalid('body.employmentType', 'required');
       const { identity } = checkJoinForm(form, localDate(deps.now()));
-      const index = idIndex(identity.idNumber);
-      const account = await joiningRepository.account(db, userId);
-      const phone = account?.phone_cipher ? cipher.decrypt(account.phone_cipher, USER_PHONE_CTX) : null;
-      const open = await membersRepository.findOpenMembershipByIdNumberIndex(db, index);
-      // The holder is named only to the worker whose own bound record it is.
-      if (open) throw alreadyMember(account?.person_id === open.person_id ? { orgName: open.org_name } : null);
-      if (await joiningRepository.pendingOf(db, index)) throw applicationPending();
-      const person = await membersRepository.findPersonByIdNumberIndex(db, index);
-      if (account?.person_id && account.person_id !== person?.id) {
-        throw new AppError('REAL_NAME_NOT_MATCHED', [
-          fieldError('body.idNumber', 'invalid', {
-            'zh-CN': '您的账号已绑定另一份实名信息，请用本人身份证号申请',
-            en: 'Your account is linked to another real-name record: apply with your own ID number',
-          }),
-        ]);
-      }
-      if (phone) {
-        const holder = await membersRepository.findPersonByPhoneIndex(db, phoneIndex(phone));
-        if (holder && holder.id_number_index !== index) {
-          throw new AppError('PHONE_TAKEN', [
-            fieldError('phone', 'invalid', {
-              'zh-CN': '您的手机号已登记在另一名会员名下，请联系工会核实',
-              en: 'Your phone number is registered to another person; ask the union to check',
-            }),
-          ]);
-        }
-      }
+      // The checks of every join application; the phone is the worker's signed-in one.
+      const options = { source: 'event', batchId: batch.id, applicantUserId: userId } as const;
+      const { person, phone } = await joining.checkApplicant(ctx, identity, options);
       const workUnit = event.work_unit_id ? await repo.workUnit(db, event.work_unit_id) : undefined;
       let instanceId: string;
       try {
@@ -991,12 +912,11 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
           }
           const union = (await repo.findOrg(s.trx, batch.org_id))!;
           checkUnionAcceptsMembers(union);
-          const [id] = await fileApplications(
+          const [view] = await joining.fileIn(
             s,
             ctx,
-            union,
             [
-              {
+              filingAt(union, {
                 name: body.name,
                 idNumber: identity.idNumber,
                 gender: identity.gender,
@@ -1007,9 +927,9 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
                 employmentType: form.employmentType,
                 newFormGroup: form.newFormGroup,
                 personId: person?.id ?? null,
-              },
+              }),
             ],
-            { source: 'event', batchId: batch.id, applicantUserId: userId },
+            options,
           );
           await s.audit({
             action: 'enrollment.event.join',
@@ -1018,10 +938,10 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine) 
             orgPath: union.path,
             changes: [
               { field: 'joined', from: event.joined, to: event.joined + 1 },
-              { field: 'applicationId', to: id },
+              { field: 'applicationId', to: view!.id },
             ],
           });
-          return id!;
+          return view!.id;
         });
       } catch (err) {
         // Two applications for one ID number at once: the one-pending index let one through.

@@ -134,6 +134,10 @@ export const joiningRepository = {
     await db.insertInto('join_application').values(row).execute();
   },
 
+  async linkInstance(db: Q, applicationId: string, instanceId: string): Promise<void> {
+    await db.updateTable('join_application').set({ instance_id: instanceId }).where('id', '=', applicationId).execute();
+  },
+
   async updateApplication(db: Q, instanceId: string, set: Partial<JoinApplicationTable>): Promise<void> {
     await db.updateTable('join_application').set(set).where('instance_id', '=', instanceId).execute();
   },

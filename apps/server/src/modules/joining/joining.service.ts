@@ -17,6 +17,7 @@ import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
 import type { WriteScope } from '../../core/unit-of-work.ts';
+import type { InstanceView } from '../../core/workflow/definition.ts';
 import { type WorkflowEngine, workflowEngineIn } from '../../core/workflow/engine.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import type { DB, JoinApplicationTable, WorkUnitTable } from '../../db/schema.ts';
@@ -60,6 +61,25 @@ export interface StartJoinOptions {
   source: JoinSource;
   batchId?: string | null | undefined;
   applicantUserId?: string | null | undefined;
+}
+
+/**
+ * One application to file where the union is settled: routed by `prepare` from a worker's
+ * form, or the union that enrolls a list or runs an event (group enrollment).
+ */
+export interface Filing {
+  name: string;
+  identity: Identity;
+  phone: string | null;
+  workUnitId: string | null;
+  workUnitName: string | null;
+  workRegionCode: string | null;
+  employmentType: string;
+  newFormGroup: string | null;
+  unionOrgId: string;
+  route: JoinRoute;
+  /** The person on record with this ID number, if any (a rejoin). */
+  personId: string | null;
 }
 
 /** One row's answer in a batch approval. */
@@ -239,22 +259,26 @@ export function createJoiningService(
     boundPersonId: string | null,
   ): boolean {
     if (ctx.actor.kind === 'system') return true;
-    if (source === 'portal') return boundPersonId !== null && boundPersonId === open.person_id;
+    // The worker applying for themselves (portal, event QR code) is told only of their own record.
+    if (source === 'portal' || source === 'event') return boundPersonId !== null && boundPersonId === open.person_id;
     return covers(scopeFor(ctx.principal, 'member.read'), open.org_path);
   }
 
-  /** Everything a new or corrected form must pass before it is written. */
-  async function prepare(
+  /**
+   * What every application must pass about its applicant, however it came in: no open
+   * membership (its union named only to whom `mayNameHolder` allows), no other application
+   * pending, the applicant account's own real-name record and nobody else's, and a phone that
+   * is not another person's. The phone is the form's, else the applicant account's.
+   */
+  async function checkApplicant(
     ctx: RequestContext,
-    form: StartJoinInput,
-    options: StartJoinOptions & { instanceId?: string },
+    identity: Identity,
+    options: StartJoinOptions & { phone?: string | null | undefined; instanceId?: string },
   ) {
-    const { identity, creditCode } = checkJoinForm(form, today());
-    const routed = await routeFor(form, creditCode);
     const index = idIndex(identity.idNumber);
     const account = options.applicantUserId ? await repo.account(db, options.applicantUserId) : undefined;
     const phone =
-      form.phone ?? (account?.phone_cipher ? cipher.decrypt(account.phone_cipher, USER_PHONE_CTX) : null) ?? null;
+      options.phone ?? (account?.phone_cipher ? cipher.decrypt(account.phone_cipher, USER_PHONE_CTX) : null) ?? null;
 
     const open = await membersRepository.findOpenMembershipByIdNumberIndex(db, index);
     if (open) {
@@ -288,23 +312,52 @@ export function createJoiningService(
         ]);
       }
     }
-    const fields = {
-      name: form.name,
-      id_number_cipher: cipher.encrypt(identity.idNumber, C.idNumber),
-      id_number_index: index,
-      gender: identity.gender,
-      birth_date: identity.birthDate,
-      phone_cipher: phone ? cipher.encrypt(phone, C.phone) : null,
-      phone_index: phone ? phoneIndex(phone) : null,
-      employment_type: form.employmentType,
-      new_form_group: form.newFormGroup ?? null,
-      work_unit_id: routed.unit?.id ?? null,
-      work_unit_name: routed.unit?.name ?? form.workUnitName ?? null,
-      work_region_code: routed.region?.code ?? null,
-      union_org_id: routed.union.id,
-      route: routed.route as JoinRoute,
+    return { person: person ?? null, phone };
+  }
+
+  /** The stored form of a filing: the ID number and phone encrypted under the person's contexts. */
+  function fieldsOf(f: Filing) {
+    return {
+      name: f.name,
+      id_number_cipher: cipher.encrypt(f.identity.idNumber, C.idNumber),
+      id_number_index: idIndex(f.identity.idNumber),
+      gender: f.identity.gender,
+      birth_date: f.identity.birthDate,
+      phone_cipher: f.phone ? cipher.encrypt(f.phone, C.phone) : null,
+      phone_index: f.phone ? phoneIndex(f.phone) : null,
+      employment_type: f.employmentType,
+      new_form_group: f.newFormGroup,
+      work_unit_id: f.workUnitId,
+      work_unit_name: f.workUnitName,
+      work_region_code: f.workRegionCode,
+      union_org_id: f.unionOrgId,
+      route: f.route,
     } satisfies Partial<JoinApplicationTable>;
-    return { fields, union: routed.union, route: routed.route, person, index };
+  }
+
+  /** Everything a new or corrected form must pass before it is written. */
+  async function prepare(
+    ctx: RequestContext,
+    form: StartJoinInput,
+    options: StartJoinOptions & { instanceId?: string },
+  ) {
+    const { identity, creditCode } = checkJoinForm(form, today());
+    const routed = await routeFor(form, creditCode);
+    const { person, phone } = await checkApplicant(ctx, identity, { ...options, phone: form.phone });
+    const filing: Filing = {
+      name: form.name,
+      identity,
+      phone,
+      workUnitId: routed.unit?.id ?? null,
+      workUnitName: routed.unit?.name ?? form.workUnitName ?? null,
+      workRegionCode: routed.region?.code ?? null,
+      employmentType: form.employmentType,
+      newFormGroup: form.newFormGroup ?? null,
+      unionOrgId: routed.union.id,
+      route: routed.route as JoinRoute,
+      personId: person?.id ?? null,
+    };
+    return { filing, union: routed.union, route: routed.route };
   }
 
   async function presentRows(ctx: RequestContext, rows: ApplicationRow[]) {
@@ -388,43 +441,57 @@ export function createJoiningService(
   }
 
   /**
-   * Start one application, routed and checked (the core group enrollment reuses: a list row
-   * or an event scan has no applicant account, and a cadre holding `membership.enroll` at the
-   * union starts it). The form row comes first in the transaction, so the one-pending index
-   * refuses a duplicate before the instance exists.
+   * File applications inside the caller's unit of work: each form row first (the one-pending
+   * index refuses a duplicate before the instance exists), then its instance on the engine,
+   * then the link between them. The instance data holds ids only. Group enrollment files its
+   * list rows and event scans here, at the union that enrolls them.
    */
-  async function start(ctx: RequestContext, input: StartJoinInput, options: StartJoinOptions) {
-    const prepared = await prepare(ctx, input, options);
+  async function fileIn(
+    s: WriteScope,
+    ctx: RequestContext,
+    filings: readonly Filing[],
+    options: StartJoinOptions,
+  ): Promise<InstanceView[]> {
+    const scoped = engineIn(s);
     const at = deps.now().toISOString();
-    const row: JoinApplicationTable = {
-      id: newId(),
-      instance_id: null,
-      source: options.source,
-      batch_id: options.batchId ?? null,
-      applicant_user_id: options.applicantUserId ?? null,
-      ...prepared.fields,
-      state: 'submitted',
-      pending: 1,
-      person_id: null,
-      membership_id: null,
-      created_at: at,
-      updated_at: at,
-    };
-    try {
-      return await write(ctx, async (s) => {
-        await repo.insertApplication(s.trx, row);
-        const data: JoinData = { applicationId: row.id, unionOrgId: prepared.union.id, source: options.source };
-        const view = await engineIn(s).start(ctx, {
-          definitionKey: JOIN_KEY,
-          orgId: prepared.union.id,
-          subjectId: row.id,
-          applicantUserId: options.applicantUserId ?? null,
-          applicantPersonId: prepared.person?.id ?? null,
-          data,
-        });
-        await s.trx.updateTable('join_application').set({ instance_id: view.id }).where('id', '=', row.id).execute();
-        return view;
+    const views: InstanceView[] = [];
+    for (const f of filings) {
+      const row: JoinApplicationTable = {
+        id: newId(),
+        instance_id: null,
+        source: options.source,
+        batch_id: options.batchId ?? null,
+        applicant_user_id: options.applicantUserId ?? null,
+        ...fieldsOf(f),
+        state: 'submitted',
+        pending: 1,
+        person_id: null,
+        membership_id: null,
+        created_at: at,
+        updated_at: at,
+      };
+      await repo.insertApplication(s.trx, row);
+      const data: JoinData = { applicationId: row.id, unionOrgId: f.unionOrgId, source: options.source };
+      const view = await scoped.start(ctx, {
+        definitionKey: JOIN_KEY,
+        orgId: f.unionOrgId,
+        subjectId: row.id,
+        applicantUserId: options.applicantUserId ?? null,
+        applicantPersonId: f.personId,
+        data,
       });
+      await repo.linkInstance(s.trx, row.id, view.id);
+      views.push(view);
+    }
+    return views;
+  }
+
+  /** Start one application, routed and checked (the portal, and the demo's list rows). */
+  async function start(ctx: RequestContext, input: StartJoinInput, options: StartJoinOptions) {
+    const { filing } = await prepare(ctx, input, options);
+    try {
+      const [view] = await write(ctx, (s) => fileIn(s, ctx, [filing], options));
+      return view!;
     } catch (err) {
       // Two applications for one ID number at once: the index let one through.
       if (isUniqueViolation(err)) throw applicationPending();
@@ -435,6 +502,8 @@ export function createJoiningService(
   return {
     definitionKey: JOIN_KEY,
     start,
+    fileIn,
+    checkApplicant,
 
     /** The worker applies for themselves; their signed-in phone (proved by SMS) is the record's. */
     async submit(ctx: RequestContext, body: JoinForm) {
@@ -470,7 +539,10 @@ export function createJoiningService(
       if (prepared.union.id !== row.app.union_org_id) throw unionChanged(prepared.route);
       try {
         await write(ctx, async (s) => {
-          await repo.updateApplication(s.trx, id, { ...prepared.fields, updated_at: deps.now().toISOString() });
+          await repo.updateApplication(s.trx, id, {
+            ...fieldsOf(prepared.filing),
+            updated_at: deps.now().toISOString(),
+          });
           await engineIn(s).act(ctx, id, {
             action: 'resubmit',
             ...(expectedVersion !== undefined ? { expectedVersion } : {}),
