@@ -117,3 +117,31 @@ export async function smsCodeFor(server: RunningServer, phone: string, timeoutMs
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The password of every demo account, and the demo member's phone (apps/server/src/cli/seed.ts). */
+export const DEMO_PASSWORD = 'Zhgh@2026demo';
+export const DEMO_PHONE = '13800138000';
+
+/**
+ * Sign in on the portal's sign-in form in front of the page (the login page, or one that
+ * asks on the way, as an event link does) with the SMS code the server wrote to its outbox.
+ */
+export async function smsSignIn(page: Page, server: RunningServer, phone: string): Promise<void> {
+  await page.getByTestId('sms-phone').fill(phone);
+  await page.getByTestId('sms-send').click();
+  await page.getByTestId('sms-code').fill(await smsCodeFor(server, phone));
+  await page.getByTestId('sms-submit').click();
+}
+
+/** Open `url` (the console's `/` or the merchant end's `/merchant/`) and sign in with a password. */
+export async function passwordSignIn(
+  page: Page,
+  url: string,
+  account: string,
+  password = DEMO_PASSWORD,
+): Promise<void> {
+  await page.goto(url);
+  await page.getByTestId('login-account').fill(account);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+}

@@ -1,9 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
-
-const DEMO_PASSWORD = 'Zhgh@2026demo';
-const DEMO_PHONE = '13800138000';
+import {
+  DEMO_PHONE,
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  smsSignIn,
+  startServer,
+} from '../harness.ts';
 
 /**
  * The e-member card end to end: the demo member (whose real-name record has their phone, so
@@ -31,10 +37,7 @@ describe('the e-member card, from the member’s phone to the merchant’s count
 
   it('the member issues the card on this phone and reads its rotating code', async () => {
     await member.goto(`${server.url}/m/login`);
-    await member.getByTestId('sms-phone').fill(DEMO_PHONE);
-    await member.getByTestId('sms-send').click();
-    await member.getByTestId('sms-code').fill(await smsCodeFor(server, DEMO_PHONE));
-    await member.getByTestId('sms-submit').click();
+    await smsSignIn(member, server, DEMO_PHONE);
     await member.getByTestId('tab-card').click();
     await member.getByTestId('card-issue').click();
     await member.getByTestId('card-qr').waitFor();
@@ -51,10 +54,7 @@ describe('the e-member card, from the member’s phone to the merchant’s count
   });
 
   it('the merchant types the code and sees a valid member with the masked name only', async () => {
-    await merchant.goto(`${server.url}/merchant/`);
-    await merchant.getByTestId('login-account').fill('merchant_demo');
-    await merchant.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await merchant.getByTestId('login-submit').click();
+    await passwordSignIn(merchant, `${server.url}/merchant/`, 'merchant_demo');
     await merchant.getByTestId('entry-verify').click();
     await merchant.getByTestId('verify-code').fill(token);
     await merchant.getByTestId('verify-submit').click();

@@ -1,9 +1,16 @@
 import { generateSync } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, startServer } from '../harness.ts';
+import {
+  DEMO_PASSWORD,
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  startServer,
+} from '../harness.ts';
 
-const DEMO_PASSWORD = 'Zhgh@2026demo';
 const STEP_MS = 30_000;
 
 /** A code from a later 30-second step than `after`: the server accepts each step once. */
@@ -13,13 +20,6 @@ async function codeAfter(secret: string, after: number): Promise<{ code: string;
     if (step > after) return { code: generateSync({ secret, epoch: Math.floor(Date.now() / 1000) }), step };
     await new Promise((r) => setTimeout(r, 500));
   }
-}
-
-async function signInWithPassword(page: Page, url: string, account: string) {
-  await page.goto(`${url}/`);
-  await page.getByTestId('login-account').fill(account);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
 }
 
 describe('a county finance officer in the union console', () => {
@@ -39,7 +39,7 @@ describe('a county finance officer in the union console', () => {
     const page = await context.newPage();
 
     // First sign-in: a privileged role, no authenticator yet → the enrollment page.
-    await signInWithPassword(page, server.url, 'yanta_finance');
+    await passwordSignIn(page, `${server.url}/`, 'yanta_finance');
     const secret = (await page.getByTestId('totp-secret').innerText()).replace(/\s+/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
     await expect.poll(() => page.locator('svg, img, canvas').count()).toBeGreaterThan(0);

@@ -1,8 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
+import {
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  smsSignIn,
+  startServer,
+} from '../harness.ts';
 
-const DEMO_PASSWORD = 'Zhgh@2026demo';
 const UNION_NAME = '西安高新智造科技有限公司工会';
 /** A phone nobody in the demo has: a worker who has never used the platform. */
 const WORKER_PHONE = '13700001234';
@@ -53,10 +60,7 @@ describe('group enrollment by an event QR code', () => {
   });
 
   it('the cadre publishes an event and shows its QR code', async () => {
-    await cadre.goto(`${server.url}/`);
-    await cadre.getByTestId('login-account').fill('xian_cadre');
-    await cadre.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await cadre.getByTestId('login-submit').click();
+    await passwordSignIn(cadre, `${server.url}/`, 'xian_cadre');
     await cadre.getByTestId('user-menu').waitFor();
     // The event is published with the console's session (its CSRF token), for the demo union.
     const session = await (await cadre.request.get(`${server.url}/api/auth/session`)).json();
@@ -89,10 +93,7 @@ describe('group enrollment by an event QR code', () => {
 
   it('a worker opens the link, signs in by SMS and applies with the event’s presets', async () => {
     await worker.goto(link);
-    await worker.getByTestId('sms-phone').fill(WORKER_PHONE);
-    await worker.getByTestId('sms-send').click();
-    await worker.getByTestId('sms-code').fill(await smsCodeFor(server, WORKER_PHONE));
-    await worker.getByTestId('sms-submit').click();
+    await smsSignIn(worker, server, WORKER_PHONE);
     await worker.getByTestId('event-join-event').waitFor();
     expect(await worker.getByTestId('event-join-event').innerText()).toContain(UNION_NAME);
     await worker.getByTestId('event-join-name').fill(WORKER_NAME);

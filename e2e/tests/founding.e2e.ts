@@ -1,8 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
+import {
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  smsSignIn,
+  startServer,
+} from '../harness.ts';
 
-const DEMO_PASSWORD = 'Zhgh@2026demo';
 /** A phone the demo has never seen: the first SMS sign-in makes the account. */
 const CONTACT_PHONE = '13609180517';
 const UNIT = '西安秦创智联科技有限公司';
@@ -87,10 +94,7 @@ describe('a workplace founds its union online', () => {
 
   it('the contact signs in with a new phone and applies, with the business licence', async () => {
     await contact.goto(`${server.url}/m/login`);
-    await contact.getByTestId('sms-phone').fill(CONTACT_PHONE);
-    await contact.getByTestId('sms-send').click();
-    await contact.getByTestId('sms-code').fill(await smsCodeFor(server, CONTACT_PHONE));
-    await contact.getByTestId('sms-submit').click();
+    await smsSignIn(contact, server, CONTACT_PHONE);
     await contact.getByTestId('tab-me').waitFor();
 
     await contact.getByTestId('tab-services').click();
@@ -117,10 +121,7 @@ describe('a workplace founds its union online', () => {
   });
 
   it('the district federation approves the application', async () => {
-    await cadre.goto(`${server.url}/`);
-    await cadre.getByTestId('login-account').fill('yanta_cadre');
-    await cadre.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await cadre.getByTestId('login-submit').click();
+    await passwordSignIn(cadre, `${server.url}/`, 'yanta_cadre');
     await cadre.getByTestId('user-menu').waitFor();
     await cadre.getByTestId('nav-founding').click();
     const row = cadre.getByTestId('founding-applications').locator('tr', { hasText: UNIT });

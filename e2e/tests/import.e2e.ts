@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, startServer } from '../harness.ts';
+import { launchBrowser, newContext, passwordSignIn, type RunningServer, screenshot, startServer } from '../harness.ts';
 
-const DEMO_PASSWORD = 'Zhgh@2026demo';
 const ROWS = 1000;
 /** Every hundredth row, offset so neither the first nor the last row is bad. */
 const isBad = (i: number) => i % 100 === 37;
@@ -89,10 +88,7 @@ async function fixErrorReport(file: string): Promise<{ buffer: Buffer; rows: num
 }
 
 async function signIn(page: Page, url: string, account: string): Promise<void> {
-  await page.goto(`${url}/`);
-  await page.getByTestId('login-account').fill(account);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
+  await passwordSignIn(page, `${url}/`, account);
   await page.getByTestId('user-menu').waitFor();
 }
 

@@ -1,8 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
+import {
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  smsSignIn,
+  startServer,
+} from '../harness.ts';
 
-const DEMO_PASSWORD = 'Zhgh@2026demo';
 /** A phone the demo has never seen: the worker's account is made by the SMS sign-in. */
 const WORKER_PHONE = '13912340516';
 const WORKER_NAME = '刘新民';
@@ -47,10 +54,7 @@ describe('a worker joins the union and shows the e-member card at a merchant', (
 
   it('the worker signs in by SMS and applies, routed to the employer’s union', async () => {
     await worker.goto(`${server.url}/m/login`);
-    await worker.getByTestId('sms-phone').fill(WORKER_PHONE);
-    await worker.getByTestId('sms-send').click();
-    await worker.getByTestId('sms-code').fill(await smsCodeFor(server, WORKER_PHONE));
-    await worker.getByTestId('sms-submit').click();
+    await smsSignIn(worker, server, WORKER_PHONE);
     await worker.getByTestId('tab-me').waitFor();
     await worker.goto(`${server.url}/m/join`);
     await worker.getByTestId('join-form').waitFor();
@@ -68,10 +72,7 @@ describe('a worker joins the union and shows the e-member card at a merchant', (
   });
 
   it('a cadre of the district federation approves it in the review queue', async () => {
-    await cadre.goto(`${server.url}/`);
-    await cadre.getByTestId('login-account').fill('yanta_cadre');
-    await cadre.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await cadre.getByTestId('login-submit').click();
+    await passwordSignIn(cadre, `${server.url}/`, 'yanta_cadre');
     await cadre.getByTestId('nav-joinApplications').click();
     const row = cadre.getByTestId('join-applications').locator('tr', { hasText: WORKER_MASKED });
     await row.first().waitFor();
@@ -105,10 +106,7 @@ describe('a worker joins the union and shows the e-member card at a merchant', (
   });
 
   it('the merchant verifies the card: a valid member, name masked', async () => {
-    await merchant.goto(`${server.url}/merchant/`);
-    await merchant.getByTestId('login-account').fill('merchant_demo');
-    await merchant.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await merchant.getByTestId('login-submit').click();
+    await passwordSignIn(merchant, `${server.url}/merchant/`, 'merchant_demo');
     await merchant.getByTestId('entry-verify').click();
     await merchant.getByTestId('verify-code').fill(token);
     await merchant.getByTestId('verify-submit').click();

@@ -1,9 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
-
-const DEMO_PASSWORD = 'Zhgh@2026demo';
-const DEMO_PHONE = '13800138000';
+import {
+  DEMO_PHONE,
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  smsSignIn,
+  startServer,
+} from '../harness.ts';
 
 /**
  * The pages the member portal and the merchant end share (@zhgh/mobile): the signed-in
@@ -24,10 +30,7 @@ describe('the shared mobile pages: signed-in devices and language', () => {
 
   async function merchantSignsIn(): Promise<Page> {
     const page = await (await newContext(browser, 'phone')).newPage();
-    await page.goto(`${server.url}/merchant/login`);
-    await page.getByTestId('login-account').fill('merchant_demo');
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    await passwordSignIn(page, `${server.url}/merchant/login`, 'merchant_demo');
     await page.getByTestId('merchant-name').waitFor();
     return page;
   }
@@ -69,10 +72,7 @@ describe('the shared mobile pages: signed-in devices and language', () => {
   it('a member reads the devices page in English and signs out everywhere', async () => {
     const page = await (await newContext(browser, 'phone')).newPage();
     await page.goto(`${server.url}/m/login`);
-    await page.getByTestId('sms-phone').fill(DEMO_PHONE);
-    await page.getByTestId('sms-send').click();
-    await page.getByTestId('sms-code').fill(await smsCodeFor(server, DEMO_PHONE));
-    await page.getByTestId('sms-submit').click();
+    await smsSignIn(page, server, DEMO_PHONE);
     await page.getByTestId('tab-me').click();
     await page.getByTestId('locale-switch').click();
     await page.locator('.van-action-sheet__item', { hasText: 'English' }).click();

@@ -1,8 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
-
-const DEMO_PHONE = '13800138000';
+import {
+  DEMO_PHONE,
+  launchBrowser,
+  newContext,
+  type RunningServer,
+  screenshot,
+  smsSignIn,
+  startServer,
+} from '../harness.ts';
 
 /**
  * The member's own pages on the portal: inbox, my applications, the public-notice board and
@@ -18,10 +24,7 @@ describe('the member portal: my pages', () => {
     browser = await launchBrowser();
     page = await (await newContext(browser, 'phone')).newPage();
     await page.goto(`${server.url}/m/login`);
-    await page.getByTestId('sms-phone').fill(DEMO_PHONE);
-    await page.getByTestId('sms-send').click();
-    await page.getByTestId('sms-code').fill(await smsCodeFor(server, DEMO_PHONE));
-    await page.getByTestId('sms-submit').click();
+    await smsSignIn(page, server, DEMO_PHONE);
     await page.getByTestId('tab-me').click();
   });
   afterAll(async () => {

@@ -1,8 +1,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, startServer } from '../harness.ts';
+import { launchBrowser, newContext, passwordSignIn, type RunningServer, screenshot, startServer } from '../harness.ts';
 
-const DEMO_PASSWORD = 'Zhgh@2026demo';
 /** Three join applications wait on it in the demo: its merger must wait for them. */
 const BUSY_UNION = '西安高新智造科技有限公司工会';
 const SOURCE = '雁塔安泰食品餐饮有限公司工会';
@@ -55,10 +54,7 @@ describe('a cadre merges two unions in the console', () => {
     server = await startServer();
     browser = await launchBrowser();
     page = await (await newContext(browser, 'desktop')).newPage();
-    await page.goto(`${server.url}/`);
-    await page.getByTestId('login-account').fill('xian_cadre');
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    await passwordSignIn(page, `${server.url}/`, 'xian_cadre');
     await page.getByTestId('user-menu').waitFor();
     await page.getByTestId('nav-orgs').click();
     await expand(page.getByTestId('org-tree'), PATH_TO_TARGET);

@@ -1,9 +1,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
-
-const DEMO_PASSWORD = 'Zhgh@2026demo';
-const DEMO_PHONE = '13800138000';
+import {
+  DEMO_PHONE,
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  smsCodeFor,
+  startServer,
+} from '../harness.ts';
 
 describe('signing in on the member portal and the merchant end', () => {
   let server: RunningServer;
@@ -51,10 +57,7 @@ describe('signing in on the member portal and the merchant end', () => {
 
   it('a merchant signs in with a password', async () => {
     const page = await (await newContext(browser, 'phone')).newPage();
-    await page.goto(`${server.url}/merchant/`);
-    await page.getByTestId('login-account').fill('merchant_demo');
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    await passwordSignIn(page, `${server.url}/merchant/`, 'merchant_demo');
     await expect.poll(() => page.getByTestId('merchant-name').innerText()).toContain('秦味餐饮');
     await screenshot(page, 'merchant-signed-in');
   });

@@ -2,9 +2,16 @@ import fs from 'node:fs';
 import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
+import {
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  smsSignIn,
+  startServer,
+} from '../harness.ts';
 
-const DEMO_PASSWORD = 'Zhgh@2026demo';
 const WORKER_PHONE = '13909180004';
 const WORKER_NAME = '陈晓燕';
 /** Lists and the notice board show the name masked. */
@@ -30,18 +37,8 @@ async function codeAfter(secret: string, after: number, offsetMs: number): Promi
 
 async function portalSignIn(page: Page, server: RunningServer, phone: string): Promise<void> {
   await page.goto(`${server.url}/m/login`);
-  await page.getByTestId('sms-phone').fill(phone);
-  await page.getByTestId('sms-send').click();
-  await page.getByTestId('sms-code').fill(await smsCodeFor(server, phone));
-  await page.getByTestId('sms-submit').click();
+  await smsSignIn(page, server, phone);
   await page.getByTestId('tab-me').waitFor();
-}
-
-async function consoleSignIn(page: Page, url: string, account: string): Promise<void> {
-  await page.goto(`${url}/`);
-  await page.getByTestId('login-account').fill(account);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
 }
 
 /** An Element Plus input by test id: the id lands on the native field or on its wrapper. */
@@ -119,7 +116,7 @@ describe('a model worker is paid the special hardship subsidy', () => {
   });
 
   it('the union verifies it after the household survey and it goes on public notice', async () => {
-    await consoleSignIn(cadre, server.url, 'xian_cadre');
+    await passwordSignIn(cadre, `${server.url}/`, 'xian_cadre');
     await cadre.getByTestId('user-menu').waitFor();
     await openApplication(cadre);
     await field(cadre, 'subsidy-findings').fill('入户核实：住院病历与费用清单属实，家庭负担较重');
@@ -161,7 +158,7 @@ describe('a model worker is paid the special hardship subsidy', () => {
     await server.stop({ keepData: true });
     server = await startServer({ dataDir: server.dataDir, env: { DEV_CLOCK_OFFSET_DAYS: String(OFFSET_DAYS) } });
 
-    await consoleSignIn(cadre, server.url, 'xian_cadre');
+    await passwordSignIn(cadre, `${server.url}/`, 'xian_cadre');
     await cadre.getByTestId('user-menu').waitFor();
     await openApplication(cadre);
     await cadre.getByTestId('subsidy-step-pass').click();
@@ -174,7 +171,7 @@ describe('a model worker is paid the special hardship subsidy', () => {
     await cadre.getByTestId('login-account').waitFor();
 
     // The finance officer's first sign-in enrolls an authenticator (the platform's clock is ahead).
-    await consoleSignIn(cadre, server.url, 'xian_finance');
+    await passwordSignIn(cadre, `${server.url}/`, 'xian_finance');
     const secret = (await cadre.getByTestId('totp-secret').innerText()).replace(/\s+/g, '');
     const first = await codeAfter(secret, 0, OFFSET_MS);
     await cadre.getByTestId('totp-code').fill(first.code);

@@ -1,8 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, type RunningServer, screenshot, smsCodeFor, startServer } from '../harness.ts';
+import {
+  launchBrowser,
+  newContext,
+  passwordSignIn,
+  type RunningServer,
+  screenshot,
+  smsSignIn,
+  startServer,
+} from '../harness.ts';
 
-const DEMO_PASSWORD = 'Zhgh@2026demo';
 const MEMBER_PHONE = '13800138000';
 /** Lists show the demo member's name masked. */
 const MEMBER_MASKED = '张*';
@@ -10,10 +17,7 @@ const FROM_UNION = '西安高新智造科技有限公司工会';
 const TO_UNION = '雁塔区快递物流联合工会';
 
 async function consoleSignIn(page: Page, url: string, account: string): Promise<void> {
-  await page.goto(`${url}/`);
-  await page.getByTestId('login-account').fill(account);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
+  await passwordSignIn(page, `${url}/`, account);
   await page.getByTestId('nav-memberships').waitFor();
 }
 
@@ -41,10 +45,7 @@ describe('a member transfers to another union', () => {
 
   it('the member finds the union by name and asks to transfer', async () => {
     await member.goto(`${server.url}/m/login`);
-    await member.getByTestId('sms-phone').fill(MEMBER_PHONE);
-    await member.getByTestId('sms-send').click();
-    await member.getByTestId('sms-code').fill(await smsCodeFor(server, MEMBER_PHONE));
-    await member.getByTestId('sms-submit').click();
+    await smsSignIn(member, server, MEMBER_PHONE);
     await member.getByTestId('tab-me').click();
     await member.getByTestId('me-membership').click();
     await expect.poll(() => member.getByTestId('membership-union').innerText()).toBe(FROM_UNION);
