@@ -31,6 +31,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ROSTER_FIELDS, type RosterField } from '@zhgh/contracts';
 import Database from 'better-sqlite3';
@@ -251,6 +252,10 @@ async function importPhase(file: string, format: 'csv' | 'xlsx'): Promise<Omit<P
     const kept = path.join(dir, path.basename(file));
     fs.copyFileSync(file, kept);
 
+    // How long the event loop stalls while the job runs: what any other request served by
+    // the same process would wait (a chunk's statements and commit run synchronously).
+    const stalls = monitorEventLoopDelay({ resolution: 10 });
+    stalls.enable();
     const start = performance.now();
     const payload: MemberImportPayload = {
       orgId: union.id,
@@ -267,6 +272,7 @@ async function importPhase(file: string, format: 'csv' | 'xlsx'): Promise<Omit<P
     const id = await jobs.enqueue(ctx, MEMBER_IMPORT_JOB, payload, { orgPath: union.path, total: payload.estimate });
     await jobs.drain();
     const ms = performance.now() - start;
+    stalls.disable();
     const job = (await jobs.get(id))!;
     if (job.status !== 'succeeded') throw new Error(`import ${job.status}: ${job.error}`);
     const r = job.result as { rowsRead: number; created: number; rowsWithProblems: number };
@@ -274,7 +280,9 @@ async function importPhase(file: string, format: 'csv' | 'xlsx'): Promise<Omit<P
     return {
       rows: r.rowsRead,
       ms,
-      note: `${fmt(r.created)} created, ${fmt(r.rowsWithProblems)} rows with problems, chunks of ${fmt(chunkRows)}`,
+      note:
+        `${fmt(r.created)} created, ${fmt(r.rowsWithProblems)} rows with problems, chunks of ${fmt(chunkRows)}; ` +
+        `event loop stalled up to ${fmt(stalls.max / 1e6)} ms (p99 ${fmt(stalls.percentile(99) / 1e6)} ms)`,
     };
   } finally {
     await database.close();

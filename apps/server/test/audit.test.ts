@@ -82,6 +82,20 @@ describe('audit chain', () => {
     expect(row.changes).not.toContain('"a"');
   });
 
+  it('hands the event loop a turn after every write, so requests are served between a job’s chunks', async () => {
+    let turns = 0;
+    const tick = () => {
+      turns++;
+    };
+    for (let i = 0; i < 3; i++) {
+      const before = turns;
+      setImmediate(tick);
+      await write(ctx, (s) => s.audit({ action: 'test.turn', subjectType: 'test', subjectId: String(i) }));
+      // On SQLite the transaction settles without I/O: only the unit of work's turn runs the tick.
+      expect(turns).toBe(before + 1);
+    }
+  });
+
   it('a write without an audit event rolls back', async () => {
     await expect(write(ctx, async () => 'nothing audited')).rejects.toThrow(/without an audit event/);
   });

@@ -40,6 +40,18 @@ beforeAll(async () => {
     }
     return { steps: job.payload.steps };
   });
+  // Reads only, as an export pages through a subtree: each progress report must let others in.
+  queue.register<{ pages: number }, never>('pages', async (job) => {
+    const seen: boolean[] = [];
+    for (let i = 0; i < job.payload.pages; i++) {
+      let turned = false;
+      setImmediate(() => (turned = true));
+      await t.database.db.selectFrom('job').select('id').where('id', '=', job.id).execute();
+      await job.progress(i + 1, job.payload.pages);
+      seen.push(turned);
+    }
+    return { turnedAfterEveryPage: seen.every(Boolean) };
+  });
   queue.register<{ items: number }, { next: number }>('count', async (job) => {
     const total = job.payload.items;
     for (let i = job.resumeFrom?.next ?? 0; i < total; i++) {
@@ -73,6 +85,12 @@ describe('in-process jobs', () => {
     const job = (await queue.get(id))!;
     expect(job).toMatchObject({ status: 'succeeded', progressDone: 5, progressTotal: 5, result: { counted: 5 } });
     expect(processed).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('hands the event loop a turn at every progress report, so a job of reads never starves requests', async () => {
+    const id = await queue.enqueue(ctx, 'pages', { pages: 4 });
+    await queue.drain();
+    expect((await queue.get(id))!).toMatchObject({ status: 'succeeded', result: { turnedAfterEveryPage: true } });
   });
 
   it('cancels a running job at its next check, and resumes where it stopped', async () => {
