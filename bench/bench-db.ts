@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -131,4 +132,28 @@ export function readerAt(o: Pick<OrganizationTable, 'id' | 'path'>) {
       grants: [{ id: 'g', roleId: 'r', roleCode: 'federation_cadre', orgId: o.id, orgPath: o.path, permissions }],
     },
   };
+}
+
+/**
+ * The server's own Node flags (its heap limit, which sets how far V8 lets the heap grow past
+ * what it holds), read from its start script so a phase runs as it does in the platform.
+ */
+export const SERVER_NODE_FLAGS = (() => {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../apps/server/package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start.match(/--max-(old|semi)-space-size=\d+/g) ?? [];
+})();
+
+/**
+ * Run one phase of a benchmark in a fresh child process with the server's flags (its peak RSS
+ * is its own): `script --phase <args>`, which prints the phase's result as the last line.
+ */
+export function phaseInChild<T>(script: string, args: readonly string[]): T {
+  const out = execFileSync(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', script, '--phase', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as T;
 }

@@ -11,7 +11,6 @@
  * Each phase runs in a fresh child process with the server's heap flags, so its peak RSS is
  * its own. The export writes to a temporary folder, removed afterwards.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +27,7 @@ import {
   EXPORT_PAGE_ROWS,
   type MemberExportPayload,
 } from '../apps/server/src/modules/exports/exports.service.ts';
-import { benchCore } from './bench-db.ts';
+import { benchCore, phaseInChild } from './bench-db.ts';
 import { ensureBenchFederation } from './seed-5m.ts';
 
 type PhaseName = 'ceiling' | 'csv' | 'xlsx';
@@ -110,18 +109,8 @@ async function runPhase(phase: PhaseName, which: string): Promise<Phase> {
   }
 }
 
-const SERVER_NODE_FLAGS = (() => {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../apps/server/package.json', import.meta.url), 'utf8')) as {
-    scripts: { start: string };
-  };
-  return pkg.scripts.start.match(/--max-(old|semi)-space-size=\d+/g) ?? [];
-})();
-
-function inChild(phase: PhaseName, which: string): Phase {
-  const args = [...SERVER_NODE_FLAGS, '--import', 'tsx', fileURLToPath(import.meta.url), '--phase', phase, which];
-  const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as Phase;
-}
+const inChild = (phase: PhaseName, which: string): Phase =>
+  phaseInChild<Phase>(fileURLToPath(import.meta.url), [phase, which]);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -26,7 +26,6 @@
  * generated files and prints their folder, to profile one phase on its own:
  *   node --cpu-prof --import tsx bench/import.bench.ts --phase import-csv <dir>/roster.csv
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -54,7 +53,7 @@ import {
 import { createOrgsService } from '../apps/server/src/modules/orgs/orgs.service.ts';
 import { createRegionsService } from '../apps/server/src/modules/regions/regions.service.ts';
 import { makeBankCard, makeIdNumber, TEMPLATE_HEADERS } from '../apps/server/test/import-files.ts';
-import { benchCore, benchTarget } from './bench-db.ts';
+import { benchCore, benchTarget, phaseInChild } from './bench-db.ts';
 
 const TODAY = '2026-06-01';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -201,26 +200,8 @@ interface Phase {
   note?: string;
 }
 
-/**
- * The server's own Node flags (its heap limit, which sets how far V8 lets the heap grow past
- * what it holds), read from its start script so the import runs as it does in the platform.
- */
-const SERVER_NODE_FLAGS = (() => {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../apps/server/package.json', import.meta.url), 'utf8')) as {
-    scripts: { start: string };
-  };
-  return pkg.scripts.start.match(/--max-(old|semi)-space-size=\d+/g) ?? [];
-})();
-
-function inChild(phase: PhaseName, file: string): Phase {
-  const args = [...SERVER_NODE_FLAGS, '--import', 'tsx', fileURLToPath(import.meta.url), '--phase', phase, file];
-  const out = execFileSync(process.execPath, args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as Phase;
-}
+const inChild = (phase: PhaseName, file: string): Phase =>
+  phaseInChild<Phase>(fileURLToPath(import.meta.url), [phase, file]);
 
 /** The member.import job over `file` on a fresh database, through the job runner. */
 async function importPhase(file: string, format: 'csv' | 'xlsx'): Promise<Omit<Phase, 'peak' | 'cpuMs'>> {
