@@ -16,6 +16,13 @@ export interface WriteScope {
   afterCommit(fn: () => Promise<unknown>): void;
 }
 
+/**
+ * A turn of the event loop: timers, sockets and waiting requests run before the caller goes
+ * on. On SQLite statements run synchronously and their promises settle at once, so code that
+ * awaits only the database never reaches the loop unless it asks for a turn.
+ */
+export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Events held before one multi-row insert: batch steps write thousands in one transaction. */
 const AUDIT_FLUSH_AT = 500;
 
@@ -27,15 +34,9 @@ const AUDIT_FLUSH_AT = 500;
  * The first event takes the chain lock and reads the head at once (callers rely on holding
  * the lock from then on); its row and the ones after it are chained in memory and written
  * together, every 500 and before the commit, so a batch pays one round trip per 500 events
- * instead of one per event. Nothing in a transaction reads back its own audit rows.
+ * instead of one per event. Nothing in a transaction reads back its own audit rows. After the
+ * commit and its callbacks, the event loop gets a turn before the caller goes on.
  */
-/**
- * A turn of the event loop: timers, sockets and waiting requests run before the caller goes
- * on. On SQLite statements run synchronously and their promises settle at once, so code that
- * awaits only the database never reaches the loop unless it asks for a turn.
- */
-export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 export function createUnitOfWork(db: Kysely<DB>, auditLog: AuditLog) {
   return async function write<T>(ctx: RequestContext, work: (scope: WriteScope) => Promise<T>): Promise<T> {
     const committed: (() => Promise<unknown>)[] = [];
