@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A poll waits as a user would for the screen to settle: vitest's 1 s default failed a step
+    // on a server just restarted, while its upkeep (run at start) shared the database.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
