@@ -9,8 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // A poll waits as a user would for the screen to settle: vitest's 1 s default failed a step
-    // on a server just restarted, while its upkeep (run at start) shared the database.
+    // A poll waits as a user would for the screen to settle: with vitest's 1 s default, a step
+    // on a server just restarted (the subsidy journey) once failed on a busy machine.
     expect: { poll: { timeout: 10_000 } },
   },
 });
