@@ -124,20 +124,6 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** One worker to file an application for. */
-interface Applicant {
-  name: string;
-  idNumber: string;
-  gender: 'male' | 'female';
-  birthDate: string;
-  phone: string | null;
-  workUnitId: string | null;
-  workUnitName: string | null;
-  employmentType: string;
-  newFormGroup: string | null;
-  personId: string | null;
-}
-
 /**
  * A list job acts for its importer with the membership.enroll scope they had at upload (as the
  * roster import keeps the importer's member.read scope): the engine's start checks it.
@@ -176,19 +162,15 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine, 
   const phoneIndex = (phone: string) => blind.index(phone, C.phone);
 
   /** A worker's application at the union that enrolls them, in joining's terms. */
-  const filingAt = (union: OrganizationTable, a: Applicant): Filing => ({
-    name: a.name,
-    identity: { idNumber: a.idNumber, gender: a.gender, birthDate: a.birthDate },
-    phone: a.phone,
-    workUnitId: a.workUnitId,
-    workUnitName: a.workUnitName,
+  const filingAt = (
+    union: OrganizationTable,
+    worker: Omit<Filing, 'unionOrgId' | 'route' | 'workRegionCode'>,
+  ): Filing => ({
+    ...worker,
     workRegionCode: null,
-    employmentType: a.employmentType,
-    newFormGroup: a.newFormGroup,
     unionOrgId: union.id,
     // The union that enrolls the list or runs the event took the workers in itself.
     route: 'employer',
-    personId: a.personId,
   });
 
   /** A union in the actor's scope of `permission`, else the 404 of a missing id. */
@@ -380,9 +362,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine, 
             const id = parseIdNumber(r.idNumber) as { gender: 'male' | 'female'; birthDate: string };
             return filingAt(union, {
               name: r.name,
-              idNumber: r.idNumber,
-              gender: id.gender,
-              birthDate: id.birthDate,
+              identity: { idNumber: r.idNumber, gender: id.gender, birthDate: id.birthDate },
               phone: r.phone,
               workUnitId: null,
               workUnitName: r.workUnitName,
@@ -918,9 +898,7 @@ export function createEnrollmentService(deps: CoreDeps, engine: WorkflowEngine, 
             [
               filingAt(union, {
                 name: body.name,
-                idNumber: identity.idNumber,
-                gender: identity.gender,
-                birthDate: identity.birthDate,
+                identity,
                 phone,
                 workUnitId: workUnit?.id ?? null,
                 workUnitName: workUnit?.name ?? form.workUnitName ?? null,
