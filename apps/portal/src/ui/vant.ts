@@ -9,7 +9,6 @@ import 'vant/es/button/style/index';
 import 'vant/es/cell/style/index';
 import 'vant/es/cell-group/style/index';
 import 'vant/es/config-provider/style/index';
-import 'vant/es/dialog/style/index';
 import 'vant/es/empty/style/index';
 import 'vant/es/field/style/index';
 import 'vant/es/grid/style/index';
@@ -44,7 +43,6 @@ export {
   Loading,
   NavBar,
   NoticeBar,
-  showConfirmDialog,
   showFailToast,
   showSuccessToast,
   showToast,
