@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AuditEventTable, DB } from '../db/schema.ts';
+import { turn } from '../db/sqlite-driver.ts';
 import type { RequestContext } from './actor.ts';
 import type { AuditInput, AuditLog } from './audit/audit.ts';
 
@@ -16,12 +17,8 @@ export interface WriteScope {
   afterCommit(fn: () => Promise<unknown>): void;
 }
 
-/**
- * A turn of the event loop: timers, sockets and waiting requests run before the caller goes
- * on. On SQLite statements run synchronously and their promises settle at once, so code that
- * awaits only the database never reaches the loop unless it asks for a turn.
- */
-export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// A turn of the event loop (what it is for: db/sqlite-driver.ts).
+export { turn } from '../db/sqlite-driver.ts';
 
 /** Events held before one multi-row insert: batch steps write thousands in one transaction. */
 const AUDIT_FLUSH_AT = 500;

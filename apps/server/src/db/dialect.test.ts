@@ -5,6 +5,7 @@ import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './database.ts';
 import { duringBulkWrite, sqliteEachRow } from './dialect.ts';
+import { turn } from './sqlite-driver.ts';
 
 /**
  * The SQLite dialect's prepared-statement cache and `sqliteEachRow`, on an in-memory database
@@ -85,41 +86,53 @@ describe('SQLite statement cache', () => {
 });
 
 describe('duringBulkWrite (SQLite)', () => {
-  it('checkpoints the log less often while the outermost bulk write runs, then copies it back and truncates it', async () => {
+  it("turns SQLite's own checkpoints off while bulk writes run, copies the log back on its own thread, then truncates it", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-bulk-'));
     const file = path.join(dir, 'bulk.sqlite');
     const onFile = await openDatabase({ kind: 'sqlite', file });
     const fileDb = onFile.db as unknown as Kysely<T>;
     const threshold = async () =>
       Number(Object.values((await sql<object>`pragma wal_autocheckpoint`.execute(fileDb)).rows[0]!)[0]);
+    const wal = () => fs.statSync(`${file}-wal`).size;
+    const fill = async (from: number) => {
+      for (let i = from; i < from + 50; i++) {
+        await fileDb
+          .insertInto('item')
+          .values({ id: i, label: 'x'.repeat(5000) })
+          .execute();
+      }
+    };
     try {
       await sql`create table item (id integer primary key, label text not null)`.execute(fileDb);
       expect(await threshold()).toBe(1000);
-      await duringBulkWrite(fileDb as Kysely<unknown>, 'sqlite', async () => {
-        expect(await threshold()).toBe(100_000);
+      await duringBulkWrite(fileDb as Kysely<unknown>, 'sqlite', async (bulk) => {
+        expect(await threshold()).toBe(0);
         // A second import at the same time: the first to end leaves the threshold alone.
         await duringBulkWrite(fileDb as Kysely<unknown>, 'sqlite', async () => {
           await fileDb.insertInto('item').values({ id: 1, label: 'a' }).execute();
         });
-        expect(await threshold()).toBe(100_000);
-        for (let i = 2; i <= 50; i++) {
-          await fileDb
-            .insertInto('item')
-            .values({ id: i, label: 'x'.repeat(5000) })
-            .execute();
-        }
-        expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(50 * 4096);
+        expect(await threshold()).toBe(0);
+        await fill(2);
+        const grown = wal();
+        expect(grown).toBeGreaterThan(50 * 4096);
+        // Under the copy's row count nothing is copied: the next rows grow the log further.
+        await bulk.committed(10);
+        await fill(100);
+        expect(wal()).toBeGreaterThan(grown);
+        // Past it the log is copied back, and the next commit starts it afresh: it stops growing.
+        const before = wal();
+        await bulk.committed(20_000);
+        await fill(200);
+        expect(wal()).toBe(before);
       });
       expect(await threshold()).toBe(1000);
-      expect(fs.statSync(`${file}-wal`).size).toBe(0);
+      expect(wal()).toBe(0);
       expect(
         await fileDb
           .selectFrom('item')
           .select((eb) => eb.fn.countAll().as('n'))
           .executeTakeFirst(),
-      ).toEqual({
-        n: 50,
-      });
+      ).toEqual({ n: 151 });
 
       // A failing bulk write restores the threshold too, and fails as itself.
       await expect(
@@ -132,5 +145,104 @@ describe('duringBulkWrite (SQLite)', () => {
       await onFile.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SQLite reads beside a write transaction (a file database)', () => {
+  let dir: string;
+  let onFile: Database;
+  let fileDb: Kysely<T>;
+  const fileLabels = async () =>
+    (await fileDb.selectFrom('item').select('label').orderBy('id').execute()).map((r) => r.label);
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-rw-'));
+    onFile = await openDatabase({ kind: 'sqlite', file: path.join(dir, 'rw.sqlite') });
+    fileDb = onFile.db as unknown as Kysely<T>;
+    await sql`create table item (id integer primary key, label text not null)`.execute(fileDb);
+    await fileDb.insertInto('item').values({ id: 1, label: 'committed' }).execute();
+  });
+  afterEach(async () => {
+    await onFile.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a read during a long transaction, with the last commit, while writes wait their turn', async () => {
+    const seen: string[] = [];
+    let readDuring: Promise<string[]> | null = null;
+    let writeDuring: Promise<unknown> | null = null;
+    const rows = Array.from({ length: 300_000 }, (_, i) => [i + 2, `row ${i}`]);
+    await fileDb.transaction().execute(async (trx) => {
+      await trx.insertInto('item').values({ id: 0, label: 'uncommitted' }).execute();
+      // What a request arriving now would do: it runs on the loop's next turn.
+      setImmediate(() => {
+        seen.push('request ran');
+        readDuring = fileLabels();
+        writeDuring = fileDb
+          .insertInto('item')
+          .values({ id: 1_000_000, label: 'queued write' })
+          .execute()
+          .then(() => seen.push('queued write done'));
+      });
+      // Hundreds of milliseconds of synchronous inserts: the driver hands the loop turns.
+      await trx.executeQuery(sqliteEachRow(insertItem, rows));
+      seen.push('transaction statements done');
+    });
+    seen.push('committed');
+    // The read was answered inside the transaction, from the last commit.
+    expect(seen.slice(0, 2)).toEqual(['request ran', 'transaction statements done']);
+    expect(await readDuring).toEqual(['committed']);
+    // The write waited for the commit and then went in.
+    await writeDuring;
+    expect(seen).toEqual(['request ran', 'transaction statements done', 'committed', 'queued write done']);
+    expect(
+      await fileDb
+        .selectFrom('item')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirst(),
+    ).toEqual({ n: 300_003 });
+  });
+
+  it('gives the writing connection back after a failed or rolled-back transaction', async () => {
+    await expect(
+      fileDb.transaction().execute(async (trx) => {
+        await trx.insertInto('item').values({ id: 2, label: 'rolled back' }).execute();
+        throw new Error('step failed');
+      }),
+    ).rejects.toThrow('step failed');
+    await expect(
+      fileDb.transaction().execute(async (trx) => {
+        await trx.insertInto('item').values({ id: 1, label: 'duplicate' }).execute();
+      }),
+    ).rejects.toThrow(/UNIQUE|PRIMARY KEY/);
+    // A savepoint rolled back keeps the rest of its transaction.
+    const trx = await fileDb.startTransaction().execute();
+    await trx.insertInto('item').values({ id: 3, label: 'kept' }).execute();
+    const inner = await trx.savepoint('before "fail"').execute();
+    await inner.insertInto('item').values({ id: 4, label: 'undone' }).execute();
+    await inner.rollbackToSavepoint('before "fail"').execute();
+    await trx.commit().execute();
+    await fileDb.insertInto('item').values({ id: 5, label: 'after' }).execute();
+    expect(await fileLabels()).toEqual(['committed', 'kept', 'after']);
+
+    // Streams run on the writing connection and give it back, read to their end or not.
+    for await (const row of fileDb.selectFrom('item').select('label').orderBy('id').stream()) {
+      expect(row.label).toBe('committed');
+      break;
+    }
+    await fileDb.insertInto('item').values({ id: 6, label: 'after stream' }).execute();
+    expect((await fileLabels()).at(-1)).toBe('after stream');
+  });
+
+  it('hands the loop a turn between statements once it has waited too long', async () => {
+    let ticked = false;
+    await turn();
+    setImmediate(() => (ticked = true));
+    const started = performance.now();
+    // Statements that settle at once, until well past the driver's 50 ms.
+    while (performance.now() - started < 200 && !ticked) {
+      await fileDb.updateTable('item').set({ label: 'again' }).where('id', '=', 1).execute();
+    }
+    expect(ticked).toBe(true);
   });
 });

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import {
-  CompiledQuery,
   type Dialect,
   type Expression,
   type Kysely,
@@ -8,11 +7,12 @@ import {
   type RawBuilder,
   sql,
   type SqlBool,
-  SqliteDialect,
-  type SqliteDatabase,
-  type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
+import { type Checkpointer, type CheckpointMode, startCheckpointer } from './sqlite-checkpointer.ts';
+import { ReadWriteSqliteDialect } from './sqlite-driver.ts';
+
+export { sqliteEachRow } from './sqlite-driver.ts';
 
 /**
  * Every place where SQLite and PostgreSQL differ lives in this file, so migrations,
@@ -97,120 +97,104 @@ export function createDialect(
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
-  return {
-    dialect: new SqliteDialect({ database: withStatementCache(db) }),
-    name: 'sqlite',
-    close: () => db.close(),
-  };
+  // A second connection for reads outside transactions (see sqlite-driver.ts); an in-memory
+  // database is private to its one connection.
+  let reader: Database.Database | null = null;
+  if (target.file !== ':memory:') {
+    reader = new Database(target.file, { readonly: true, fileMustExist: true });
+    reader.pragma('busy_timeout = 5000');
+  }
+  return { dialect: new ReadWriteSqliteDialect(db, reader), name: 'sqlite' };
 }
 
 /**
- * Prepared statements kept per SQLite connection, least recently used dropped first. A
- * statement's memory grows with its text (its program has an instruction or more per bound
- * value), so the texts' total length is bounded too, and a longer statement is not kept.
+ * Rows of bulk writes between two copies of the log: some 100,000 frames, about 400 MB of log
+ * at an import's five frames a row. Each chunk dirties a page of every random-keyed index for
+ * most of its rows; copied back after every commit, the same pages went to the database file
+ * chunk after chunk, where copied back every few chunks each goes once (decision 0011).
  */
-const STATEMENT_CACHE_SIZE = 200;
-const STATEMENT_CACHE_CHARS = 1_000_000;
+const BULK_CHECKPOINT_ROWS = 20_000;
+
+interface BulkState {
+  running: number;
+  rowsSince: number;
+  /** Null on an in-memory database (no log), or once the thread has failed. */
+  checkpointer: Checkpointer | null;
+  copying: Promise<void> | null;
+}
+/** Bulk writes running per SQLite database: the threshold goes back when the last one ends. */
+const bulkWrites = new WeakMap<object, BulkState>();
+
+export interface BulkWrite {
+  /**
+   * Tell the bulk write that `rows` more rows have committed. Every `BULK_CHECKPOINT_ROWS` it
+   * copies the log back on its own thread and waits for it, so the next commit starts the log
+   * afresh and the event loop serves requests meanwhile. PostgreSQL: nothing to do.
+   */
+  committed(rows: number): Promise<void>;
+}
 
 /**
- * Kysely's SQLite driver prepares every query anew. A roster import runs the same few
- * statements thousands of times (bulk INSERTs, 1,000-value `IN` lookups), and preparing
- * them was 7 % of the import's time: this keeps the prepared statement per SQL
- * text. `all` and `run` are synchronous, so a cached statement is never in use twice;
- * `iterate` (Kysely's `stream`) keeps its statement busy until the stream is read to its end
- * or closed, so a stream always gets a statement of its own.
+ * Run a long series of write transactions (a roster import) with SQLite's own checkpoints off:
+ * the log is copied back every `BULK_CHECKPOINT_ROWS` rows by a connection on another thread,
+ * and at the end copied back and truncated there, so the file does not stay at the bulk size
+ * and neither the job nor the next request's commit holds the event loop for the copy.
+ * PostgreSQL: as is.
  */
-function withStatementCache(db: Database.Database): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
-  let chars = 0;
-  return {
-    close: () => db.close(),
-    prepare(text: string): SqliteStatement {
-      let statement = cache.get(text);
-      if (statement) {
-        // Most recently used last, so the first key is the one to drop.
-        cache.delete(text);
-        cache.set(text, statement);
-        return statement;
-      }
-      const prepared = db.prepare(text);
-      statement = {
-        reader: prepared.reader,
-        all: (parameters) => prepared.all(parameters),
-        run: (parameters) =>
-          parameters[0] instanceof EachRow ? runEach(prepared, parameters[0].rows) : prepared.run(parameters),
-        iterate: (parameters) => db.prepare(text).iterate(parameters),
-      };
-      if (text.length > STATEMENT_CACHE_CHARS) return statement;
-      while (cache.size >= STATEMENT_CACHE_SIZE || chars + text.length > STATEMENT_CACHE_CHARS) {
-        const oldest = cache.keys().next().value!;
-        cache.delete(oldest);
-        chars -= oldest.length;
-      }
-      cache.set(text, statement);
-      chars += text.length;
-      return statement;
+export async function duringBulkWrite<T>(
+  db: Kysely<unknown>,
+  name: DialectName,
+  fn: (bulk: BulkWrite) => Promise<T>,
+): Promise<T> {
+  if (name !== 'sqlite') return fn({ committed: async () => {} });
+  let state = bulkWrites.get(db);
+  if (!state) {
+    const file = (await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(db))
+      .rows[0]?.file;
+    await sql`pragma wal_autocheckpoint = 0`.execute(db);
+    state = { running: 0, rowsSince: 0, checkpointer: file ? startCheckpointer(file) : null, copying: null };
+    bulkWrites.set(db, state);
+  }
+  const s = state;
+  s.running++;
+  const copy = async (mode: CheckpointMode): Promise<void> => {
+    if (!s.checkpointer) return;
+    try {
+      await s.checkpointer.checkpoint(mode);
+    } catch {
+      // The thread is gone: the writing connection copies the log back itself, as SQLite would.
+      s.checkpointer = null;
+      await sql`pragma ${sql.raw(`wal_checkpoint(${mode})`)}`.execute(db);
+    }
+  };
+  const bulk: BulkWrite = {
+    committed: async (rows) => {
+      s.rowsSince += rows;
+      if (s.rowsSince < BULK_CHECKPOINT_ROWS) return;
+      // Two imports at once share one copy.
+      s.copying ??= copy('passive').finally(() => {
+        s.rowsSince = 0;
+        s.copying = null;
+      });
+      await s.copying;
     },
   };
-}
-
-/** The rows of a `sqliteEachRow` query; the statement cache recognises it as its only parameter. */
-class EachRow {
-  constructor(readonly rows: readonly (readonly unknown[])[]) {}
-}
-
-function runEach(statement: Database.Statement, rows: readonly (readonly unknown[])[]) {
-  let changes = 0;
-  let lastInsertRowid: number | bigint = 0;
-  for (const row of rows) {
-    const r = statement.run(row);
-    changes += r.changes;
-    lastInsertRowid = r.lastInsertRowid;
-  }
-  return { changes, lastInsertRowid };
-}
-
-/**
- * SQLite only: one query that runs the one-row statement `text` once per row, on the
- * connection that executes it — inside the caller's transaction when run with `trx`. Bulk
- * writes go in this way because a prepared one-row INSERT run per row took about a third less
- * CPU than multi-row INSERTs of the same rows, prepared once, on the import's tables
- * (decision 0011), and through Kysely's executor rather than around it, so it always runs on
- * the transaction's connection.
- */
-export function sqliteEachRow(text: string, rows: readonly (readonly unknown[])[]): CompiledQuery {
-  return CompiledQuery.raw(text, [new EachRow(rows)]);
-}
-
-/**
- * The threshold while a bulk write runs: about 400 MB of log, four or so 5,000-row import
- * chunks (some 25,000 frames each). Each chunk dirties a page of every random-keyed index
- * for most of its rows; copied back after every commit, the same pages went to the database
- * file chunk after chunk, where copied back every few chunks each goes once (decision 0011).
- */
-const BULK_WAL_AUTOCHECKPOINT = 100_000;
-/** Bulk writes running per SQLite database: the threshold goes back when the last one ends. */
-const bulkWrites = new WeakMap<object, number>();
-
-/**
- * Run a long series of write transactions (a roster import) with SQLite checkpointing its log
- * less often, then copy the log back and truncate it, so the file does not stay at the
- * bulk size and the next request's commit does not pay for the copy. PostgreSQL: as is.
- */
-export async function duringBulkWrite<T>(db: Kysely<unknown>, name: DialectName, fn: () => Promise<T>): Promise<T> {
-  if (name !== 'sqlite') return fn();
-  if (!bulkWrites.get(db)) await sql`pragma wal_autocheckpoint = ${sql.lit(BULK_WAL_AUTOCHECKPOINT)}`.execute(db);
-  // Counted once the threshold is set: a failed pragma leaves nothing to undo.
-  bulkWrites.set(db, (bulkWrites.get(db) ?? 0) + 1);
   try {
-    return await fn();
+    return await fn(bulk);
   } finally {
-    const left = bulkWrites.get(db)! - 1;
-    bulkWrites.set(db, left);
-    if (left === 0) {
-      await sql`pragma wal_autocheckpoint = ${sql.lit(WAL_AUTOCHECKPOINT)}`.execute(db);
-      // Blocked by a reader, it copies what it can and the next commit's checkpoint goes on.
-      await sql`pragma wal_checkpoint(truncate)`.execute(db);
+    s.running--;
+    if (s.running === 0) {
+      await s.copying;
+      // Copy what is left while writers go on, then truncate, which waits for writers but has
+      // nothing left to copy; only then does SQLite's own threshold come back, unless another
+      // bulk write began meanwhile.
+      await copy('passive');
+      await copy('truncate');
+      if (s.running === 0) {
+        bulkWrites.delete(db);
+        await sql`pragma wal_autocheckpoint = ${sql.lit(WAL_AUTOCHECKPOINT)}`.execute(db);
+        await s.checkpointer?.close();
+      }
     }
   }
 }
@@ -218,8 +202,8 @@ export async function duringBulkWrite<T>(db: Kysely<unknown>, name: DialectName,
 /**
  * Serialise writers of one chain (the audit log, the organization tree, a merchant account's
  * counted checks) inside a transaction. PostgreSQL takes a transaction-scoped advisory lock;
- * SQLite already has a single writer per file and Kysely runs one transaction at a time on
- * its one connection.
+ * SQLite already has a single writer per file and its driver runs one transaction at a time
+ * on its writing connection.
  */
 export async function lockChain(trx: Kysely<unknown>, name: DialectName, key: number): Promise<void> {
   if (name === 'postgres') await sql`select pg_advisory_xact_lock(${key})`.execute(trx);

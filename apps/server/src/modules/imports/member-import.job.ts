@@ -172,11 +172,12 @@ export function createMemberImportHandler(deps: CoreDeps) {
       await job.throwIfCancelled();
       // The worker prepares the next chunk while this one is written; one write at a time, in
       // order, so checkpoints and the tally follow the file.
-      await duringBulkWrite(db as Kysely<unknown>, dialect, async () => {
+      await duringBulkWrite(db as Kysely<unknown>, dialect, async (bulk) => {
         for await (const message of prepared) {
           if (message.kind !== 'rows') continue;
           await job.throwIfCancelled();
           await writeChunk(message.rows, mapping);
+          await bulk.committed(message.rows.length);
         }
       });
     } finally {
