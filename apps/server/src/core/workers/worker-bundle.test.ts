@@ -4,7 +4,7 @@ import { createRequire, isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import * as esbuild from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildWorkerBundle, chooseOutDir, privateDirProblem, workerBundle } from './worker-bundle.ts';
@@ -169,13 +169,20 @@ describe('the folder of the worker bundles', () => {
     expect(await chooseOutDir(preferred, fallback, async () => false)).toBe(fallback);
     const items: number[] = [];
     const bundle = await buildWorkerBundle(STREAM_FIXTURE, dir);
-    const worker = new Worker(bundle, { workerData: { input: { count: 2, end: 'done', made: made() } }, execArgv: [] });
-    worker.on('message', (m: { kind: string; item?: { i: number } }) => {
-      if (m.kind === 'item') items.push(m.item!.i);
+    // worker-stream.ts's protocol: items on a port of their own, a notice for each.
+    const channel = new MessageChannel();
+    const worker = new Worker(bundle, {
+      workerData: { input: { count: 2, end: 'done', made: made() }, items: channel.port2 },
+      transferList: [channel.port2],
+      execArgv: [],
+    });
+    worker.on('message', (m: { kind: string }) => {
+      if (m.kind === 'item') items.push((receiveMessageOnPort(channel.port1)!.message as { i: number }).i);
     });
     worker.postMessage(2);
     await new Promise((resolve) => worker.once('exit', resolve));
     expect(items).toEqual([1, 2]);
+    channel.port1.close();
   });
 
   it('is refused in the temp folder when others can write it or it is a link', async () => {

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { ErrorCode, FieldError } from '@zhgh/contracts';
 import { AppError } from '../app-error.ts';
 
@@ -7,8 +7,9 @@ import { AppError } from '../app-error.ts';
  * worker's bundle does not carry the reader's bundler.
  */
 
-export type Reply<T> =
-  | { kind: 'item'; item: T }
+/** What the worker says on its parent port; an item itself goes on the items port first. */
+export type Reply =
+  | { kind: 'item' }
   | { kind: 'done' }
   | { kind: 'error'; error: { code?: ErrorCode; fields?: FieldError[]; detail?: string; message: string } };
 
@@ -21,6 +22,7 @@ export function workerInput<I>(): I {
 export async function serveStream<T>(source: AsyncIterable<T>): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('serveStream runs only on a worker thread');
+  const items = (workerData as { items: MessagePort }).items;
   let credits = 0;
   let wake: (() => void) | null = null;
   port.on('message', (n: number) => {
@@ -32,17 +34,19 @@ export async function serveStream<T>(source: AsyncIterable<T>): Promise<void> {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
       credits--;
-      port.postMessage({ kind: 'item', item } satisfies Reply<T>);
+      items.postMessage(item);
+      port.postMessage({ kind: 'item' } satisfies Reply);
     }
-    port.postMessage({ kind: 'done' } satisfies Reply<T>);
+    port.postMessage({ kind: 'done' } satisfies Reply);
   } catch (err) {
-    const error: Extract<Reply<T>, { kind: 'error' }>['error'] =
+    const error: Extract<Reply, { kind: 'error' }>['error'] =
       err instanceof AppError
         ? { code: err.code, fields: err.fields, detail: err.detail, message: err.message }
         : { message: err instanceof Error ? err.message : String(err) };
-    port.postMessage({ kind: 'error', error } satisfies Reply<T>);
+    port.postMessage({ kind: 'error', error } satisfies Reply);
   } finally {
-    // Nothing more to send: the open port must not keep the thread alive.
+    // Nothing more to send: the open ports must not keep the thread alive.
     port.unref();
+    items.unref();
   }
 }

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { AppError } from '../app-error.ts';
 import { workerBundle } from './worker-bundle.ts';
 import type { Reply } from './worker-serve.ts';
@@ -10,9 +10,15 @@ import type { Reply } from './worker-serve.ts';
  * so a slow writer holds the worker back instead of letting prepared rows pile up in memory.
  * An AppError thrown in the worker comes out of the reader as the same AppError; any other
  * error comes out with its message. Returning early from the reader stops the worker.
+ *
+ * Items travel on a port of their own that nobody listens to, and the reader takes each from
+ * it when it yields it: an item posted ahead stays serialized until then. Listened to, it was
+ * turned back into objects as soon as the loop ran, and the roster import's loop runs during
+ * a chunk's writes (the SQLite driver's turns): a prepared chunk as objects beside the one
+ * being written.
  */
 
-type Event<T> = Reply<T> | { kind: 'crash'; error: Error } | { kind: 'exit'; code: number };
+type Event = Reply | { kind: 'crash'; error: Error } | { kind: 'exit'; code: number };
 
 export interface WorkerStreamOptions {
   /** Messages the worker may post before the reader takes one. */
@@ -36,20 +42,22 @@ export async function* readWorkerStream<T>(
   input: unknown,
   { ahead = 1, limits }: WorkerStreamOptions = {},
 ): AsyncGenerator<T> {
+  const items = new MessageChannel();
   const worker = new Worker(await workerBundle(entry), {
-    workerData: { input },
+    workerData: { input, items: items.port2 },
+    transferList: [items.port2],
     // Not this process's flags: its `--import tsx` would start a TypeScript loader in the
     // worker too, which the bundle does not need.
     execArgv: [],
     ...(limits ? { resourceLimits: limits } : {}),
   });
-  const events: Event<T>[] = [];
+  const events: Event[] = [];
   let wake: (() => void) | null = null;
-  const push = (e: Event<T>) => {
+  const push = (e: Event) => {
     events.push(e);
     wake?.();
   };
-  worker.on('message', (m: Reply<T>) => push(m));
+  worker.on('message', (m: Reply) => push(m));
   worker.on('error', (error) => push({ kind: 'crash', error }));
   worker.on('exit', (code) => push({ kind: 'exit', code }));
   worker.postMessage(ahead);
@@ -59,8 +67,10 @@ export async function* readWorkerStream<T>(
       wake = null;
       const e = events.shift()!;
       if (e.kind === 'item') {
+        // Posted before its notice, so already queued on the items port.
+        const item = receiveMessageOnPort(items.port1)!.message as T;
         worker.postMessage(1);
-        yield e.item;
+        yield item;
       } else if (e.kind === 'done') return;
       else if (e.kind === 'error') {
         const { code, fields, detail, message } = e.error;
@@ -70,5 +80,6 @@ export async function* readWorkerStream<T>(
     }
   } finally {
     await worker.terminate();
+    items.port1.close();
   }
 }
