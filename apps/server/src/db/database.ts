@@ -36,7 +36,7 @@ export async function openDatabase(target: Target, options: { poolSize?: number 
   if (target.kind === 'sqlite' && target.file !== ':memory:') {
     fs.mkdirSync(path.dirname(target.file), { recursive: true });
   }
-  const { dialect, name, close } = createDialect(target, options);
+  const { dialect, name } = createDialect(target, options);
   const db = new Kysely<DB>({ dialect });
   try {
     // Fail fast with a clear message instead of timing out on the first request.
@@ -48,10 +48,8 @@ export async function openDatabase(target: Target, options: { poolSize?: number 
   return {
     db,
     dialect: name,
-    close: async () => {
-      await db.destroy();
-      close?.();
-    },
+    // Kysely's destroy closes the driver's connections.
+    close: () => db.destroy(),
   };
 }
 

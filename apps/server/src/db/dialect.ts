@@ -77,7 +77,7 @@ export async function pgClientOf(trx: Kysely<unknown>): Promise<pg.PoolClient | 
 export function createDialect(
   target: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string },
   options: { poolSize?: number } = {},
-): { dialect: Dialect; name: DialectName; close?: () => void } {
+): { dialect: Dialect; name: DialectName } {
   if (target.kind === 'postgres') {
     setPgParsers();
     const pool = new pg.Pool({
