@@ -17,8 +17,8 @@ export interface WriteScope {
   afterCommit(fn: () => Promise<unknown>): void;
 }
 
-// A turn of the event loop (what it is for: db/sqlite-driver.ts).
-export { turn } from '../db/sqlite-driver.ts';
+// A turn of the event loop, which the jobs hand out too (why: db/sqlite-driver.ts).
+export { turn };
 
 /** Events held before one multi-row insert: batch steps write thousands in one transaction. */
 const AUDIT_FLUSH_AT = 500;

@@ -49,8 +49,8 @@ let probing = false;
 
 /**
  * Hand the loop a turn when it has had none for `STARVED_MS`. A probe queued behind the
- * loop's other work records when the loop last ran, so a process that turns often anyway
- * (PostgreSQL, a CSV file's reads) pays a clock read per statement and nothing else.
+ * loop's other work records when the loop last ran, so where the loop turns often anyway
+ * (a request's own awaits, a job reading a file) this costs a clock read per statement.
  */
 async function turnIfStarved(): Promise<void> {
   if (!probing) {

@@ -68,9 +68,10 @@ export async function* readWorkerStream<T>(
       const e = events.shift()!;
       if (e.kind === 'item') {
         // Posted before its notice, so already queued on the items port.
-        const item = receiveMessageOnPort(items.port1)!.message as T;
+        const got = receiveMessageOnPort(items.port1);
+        if (!got) throw new Error('the worker announced an item that did not arrive');
         worker.postMessage(1);
-        yield item;
+        yield got.message as T;
       } else if (e.kind === 'done') return;
       else if (e.kind === 'error') {
         const { code, fields, detail, message } = e.error;
