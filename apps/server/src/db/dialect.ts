@@ -118,7 +118,9 @@ const BULK_CHECKPOINT_ROWS = 20_000;
 interface BulkState {
   running: number;
   rowsSince: number;
-  /** Null on an in-memory database (no log), or once the thread has failed. */
+  /** False for an in-memory database: it has no log to copy back. */
+  onDisk: boolean;
+  /** Null on an in-memory database, or once the thread has failed. */
   checkpointer: Checkpointer | null;
   copying: Promise<void> | null;
 }
@@ -152,20 +154,33 @@ export async function duringBulkWrite<T>(
     const file = (await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(db))
       .rows[0]?.file;
     await sql`pragma wal_autocheckpoint = 0`.execute(db);
-    state = { running: 0, rowsSince: 0, checkpointer: file ? startCheckpointer(file) : null, copying: null };
+    state = {
+      running: 0,
+      rowsSince: 0,
+      onDisk: Boolean(file),
+      checkpointer: file ? startCheckpointer(file) : null,
+      copying: null,
+    };
     bulkWrites.set(db, state);
   }
   const s = state;
   s.running++;
+  // Copying the log back is upkeep: a failure must not fail the import whose rows committed.
   const copy = async (mode: CheckpointMode): Promise<void> => {
-    if (!s.checkpointer) return;
-    try {
-      await s.checkpointer.checkpoint(mode);
-    } catch {
-      // The thread is gone: the writing connection copies the log back itself, as SQLite would.
-      s.checkpointer = null;
-      await sql`pragma ${sql.raw(`wal_checkpoint(${mode})`)}`.execute(db);
+    if (!s.onDisk) return;
+    const thread = s.checkpointer;
+    if (thread) {
+      try {
+        await thread.checkpoint(mode);
+        return;
+      } catch {
+        s.checkpointer = null;
+        await thread.close().catch(() => undefined);
+      }
     }
+    // Without its thread the writing connection copies the log back itself, as SQLite would
+    // have; if that fails too, the next copy tries again.
+    await sql`pragma ${sql.raw(`wal_checkpoint(${mode})`)}`.execute(db).catch(() => undefined);
   };
   const bulk: BulkWrite = {
     committed: async (rows) => {

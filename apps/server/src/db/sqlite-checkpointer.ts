@@ -70,7 +70,11 @@ export function startCheckpointer(file: string): Checkpointer {
       });
     },
     async close() {
-      if (failed) return;
+      if (failed) {
+        // Stopped already, or broken: make sure it is gone.
+        await worker.terminate();
+        return;
+      }
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage('close');
       await exited;
