@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Kysely, sql } from 'kysely';
+import BetterSqlite from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from './database.ts';
 import { duringBulkWrite, sqliteEachRow } from './dialect.ts';
-import { turn } from './sqlite-driver.ts';
+import { analyze } from './planner-statistics.ts';
+import { ReadWriteSqliteDialect, turn } from './sqlite-driver.ts';
 
 /**
  * The SQLite dialect's prepared-statement cache and `sqliteEachRow`, on an in-memory database
@@ -244,5 +246,72 @@ describe('SQLite reads beside a write transaction (a file database)', () => {
       await fileDb.updateTable('item').set({ label: 'again' }).where('id', '=', 1).execute();
     }
     expect(ticked).toBe(true);
+  });
+
+  it('keeps the planner off skip-scans of the ancestor-keyed search indexes, through every ANALYZE', async () => {
+    // A city-keyed index (few leading values) and no index that leads with the name: with
+    // statistics, SQLite answers a name by skipping across each city's range.
+    await sql`create table search (city_key text not null, name text not null, person_id integer not null)`.execute(
+      fileDb,
+    );
+    await sql`create index membership_open_city_name on search (city_key, name, person_id)`.execute(fileDb);
+    await fileDb.transaction().execute(async (trx) => {
+      const rows = Array.from({ length: 3_000 }, (_, i) => [`city ${i % 3}`, `name ${i}`, i]);
+      await trx.executeQuery(sqliteEachRow('insert into search values (?, ?, ?)', rows));
+    });
+    const plan = async () =>
+      (
+        await sql<{ detail: string }>`explain query plan select person_id from search where name = 'name 7'`.execute(
+          fileDb,
+        )
+      ).rows
+        .map((r) => r.detail)
+        .join('; ');
+    const stat = async () =>
+      (
+        await sql<{ stat: string }>`select stat from sqlite_stat1 where idx = 'membership_open_city_name'`.execute(
+          fileDb,
+        )
+      ).rows[0]?.stat;
+
+    await sql`analyze`.execute(fileDb);
+    expect(await plan()).toContain('ANY(city_key)');
+    await analyze(fileDb, 'sqlite');
+    expect(await stat()).toBe('3000 1000 1 1 noskipscan');
+    expect(await plan()).not.toContain('ANY(');
+    // Again, of the one table: the mark is put back, never doubled.
+    await analyze(fileDb, 'sqlite', 'search');
+    await analyze(fileDb, 'sqlite', 'search');
+    expect(await stat()).toBe('3000 1000 1 1 noskipscan');
+    expect(await plan()).not.toContain('ANY(');
+  });
+
+  it('opens the reading connection afresh once an ANALYZE commits, so reads plan with the new statistics', async () => {
+    const file = path.join(dir, 'rw.sqlite');
+    let opened = 0;
+    const own = new Kysely<T>({
+      dialect: new ReadWriteSqliteDialect(new BetterSqlite(file), () => {
+        opened += 1;
+        return new BetterSqlite(file, { readonly: true });
+      }),
+    });
+    try {
+      const read = async () => (await own.selectFrom('item').select('label').execute()).map((r) => r.label);
+      expect(await read()).toEqual(['committed']);
+      expect(opened).toBe(1);
+      await own.insertInto('item').values({ id: 2, label: 'written' }).execute();
+      expect(opened).toBe(1);
+      // Inside a transaction the reading connection would load statistics not yet committed.
+      await own.transaction().execute(async (trx) => {
+        await sql`analyze`.execute(trx);
+        expect(opened).toBe(1);
+      });
+      expect(opened).toBe(2);
+      await sql`analyze item`.execute(own);
+      expect(opened).toBe(3);
+      expect(await read()).toEqual(['committed', 'written']);
+    } finally {
+      await own.destroy();
+    }
   });
 });

@@ -99,12 +99,16 @@ export function createDialect(
   db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
   // A second connection for reads outside transactions (see sqlite-driver.ts); an in-memory
   // database is private to its one connection.
-  let reader: Database.Database | null = null;
-  if (target.file !== ':memory:') {
-    reader = new Database(target.file, { readonly: true, fileMustExist: true });
-    reader.pragma('busy_timeout = 5000');
-  }
-  return { dialect: new ReadWriteSqliteDialect(db, reader), name: 'sqlite' };
+  const file = target.file;
+  const openReader =
+    file === ':memory:'
+      ? null
+      : () => {
+          const reader = new Database(file, { readonly: true, fileMustExist: true });
+          reader.pragma('busy_timeout = 5000');
+          return reader;
+        };
+  return { dialect: new ReadWriteSqliteDialect(db, openReader), name: 'sqlite' };
 }
 
 /**

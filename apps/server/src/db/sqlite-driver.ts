@@ -82,7 +82,7 @@ const STATEMENT_CACHE_CHARS = 1_000_000;
  * gets a statement of its own.
  */
 class StatementCache {
-  readonly #db: Database.Database;
+  #db: Database.Database;
   readonly #cache = new Map<string, Database.Statement>();
   #chars = 0;
 
@@ -92,6 +92,14 @@ class StatementCache {
 
   get db(): Database.Database {
     return this.#db;
+  }
+
+  /** Close the connection and go on with `db`, preparing every statement afresh on it. */
+  replace(db: Database.Database): void {
+    this.#db.close();
+    this.#db = db;
+    this.#cache.clear();
+    this.#chars = 0;
   }
 
   prepare(text: string): Database.Statement {
@@ -112,6 +120,38 @@ class StatementCache {
     this.#cache.set(text, statement);
     this.#chars += text.length;
     return statement;
+  }
+}
+
+/** A statement that gathers or reloads the planner's statistics. */
+const ANALYZE = /^\s*analyze\b/i;
+
+/**
+ * The reading connection. A connection reads the planner's statistics (`sqlite_stat1`, and
+ * `sqlite_stat4` in this build) when it loads the schema, and ANALYZE, or an update of those
+ * tables, does not change the schema: the reading connection would go on planning with the
+ * statistics it found at start until the server restarted (decision 0010 has a plan that
+ * depends on them). So once an ANALYZE on the writing connection has committed, the reading
+ * connection is opened afresh; the next read loads the schema and the new statistics.
+ */
+class ReadingConnection {
+  readonly statements: StatementCache;
+  #statisticsChanged = false;
+
+  constructor(private readonly open: () => Database.Database) {
+    this.statements = new StatementCache(open());
+  }
+
+  /** An ANALYZE ran on the writing connection; it counts from its commit. */
+  statisticsChanged(): void {
+    this.#statisticsChanged = true;
+  }
+
+  /** After the writing connection commits or rolls back (a reopen after a rollback is only wasted). */
+  refresh(): void {
+    if (!this.#statisticsChanged) return;
+    this.#statisticsChanged = false;
+    this.statements.replace(this.open());
   }
 }
 
@@ -193,18 +233,20 @@ class RoutedConnection implements DatabaseConnection {
 
   constructor(
     private readonly writer: StatementCache,
-    private readonly reader: StatementCache | null,
+    private readonly reader: ReadingConnection | null,
     private readonly lock: WriterLock,
   ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (ANALYZE.test(query.sql)) this.reader?.statisticsChanged();
     if (this.#inTransaction) return execute<R>(this.writer, query);
-    if (this.reader && SelectQueryNode.is(query.query)) return read<R>(this.reader, query);
+    if (this.reader && SelectQueryNode.is(query.query)) return read<R>(this.reader.statements, query);
     await this.lock.take();
     try {
       return await execute<R>(this.writer, query);
     } finally {
       this.lock.give();
+      this.reader?.refresh();
     }
   }
 
@@ -259,6 +301,7 @@ class RoutedConnection implements DatabaseConnection {
   #close(): void {
     this.#inTransaction = false;
     this.lock.give();
+    this.reader?.refresh();
   }
 }
 
@@ -267,11 +310,11 @@ const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 class ReadWriteDriver implements Driver {
   readonly #lock = new WriterLock();
   readonly #writer: StatementCache;
-  readonly #reader: StatementCache | null;
+  readonly #reader: ReadingConnection | null;
 
-  constructor(writer: Database.Database, reader: Database.Database | null) {
+  constructor(writer: Database.Database, openReader: (() => Database.Database) | null) {
     this.#writer = new StatementCache(writer);
-    this.#reader = reader && new StatementCache(reader);
+    this.#reader = openReader && new ReadingConnection(openReader);
   }
 
   async init(): Promise<void> {}
@@ -309,7 +352,7 @@ class ReadWriteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    this.#reader?.db.close();
+    this.#reader?.statements.db.close();
     this.#writer.db.close();
   }
 }
@@ -317,15 +360,16 @@ class ReadWriteDriver implements Driver {
 /** Kysely's SQLite dialect with the driver above. */
 export class ReadWriteSqliteDialect extends SqliteDialect {
   readonly #writer: Database.Database;
-  readonly #reader: Database.Database | null;
+  readonly #openReader: (() => Database.Database) | null;
 
-  constructor(writer: Database.Database, reader: Database.Database | null) {
+  /** `openReader` opens a reading connection to the writer's file; null for one connection. */
+  constructor(writer: Database.Database, openReader: (() => Database.Database) | null) {
     super({ database: writer });
     this.#writer = writer;
-    this.#reader = reader;
+    this.#openReader = openReader;
   }
 
   override createDriver(): Driver {
-    return new ReadWriteDriver(this.#writer, this.#reader);
+    return new ReadWriteDriver(this.#writer, this.#openReader);
   }
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect.ts';
+import { analyze } from '../planner-statistics.ts';
 
 /**
  * Member search by name prefix and pinyin initials is a range on the column's index
@@ -14,5 +15,5 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
   await sql`alter table person alter column name_initials type text collate "C"`.execute(db);
   // The type change drops the columns' statistics; without them the planner guesses a prefix
   // matches 0.5 % of all persons and walks a whole index instead (seconds at 5 million).
-  await sql`analyze person`.execute(db);
+  await analyze(db, dialect, 'person');
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect.ts';
+import { analyze } from '../planner-statistics.ts';
 
 /**
  * Member search in scope as one index range (decision 0010). The name lives on `person` and
@@ -38,5 +39,5 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .where(open, 'is', null)
     .execute();
   // Fresh statistics, so both planners see how selective the new indexes are.
-  await sql`analyze membership`.execute(db);
+  await analyze(db, dialect, 'membership');
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect.ts';
+import { analyze } from '../planner-statistics.ts';
 
 /**
  * Member search keyed by the scope (decision 0010). The open-membership search indexes of
@@ -32,5 +33,5 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       (${column}, name, person_id, status) where ended_on is null`.execute(db);
   }
   // Statistics on the new columns, so both planners see how narrow a county's range is.
-  await sql`analyze membership`.execute(db);
+  await analyze(db, dialect, 'membership');
 }
