@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MembershipTable, OrganizationTable, PersonTable, WorkUnitTable } from '../src/db/schema.ts';
 import { rebuildStatCounters, statDay } from '../src/modules/stats/stats.counters.ts';
+import { recountSubtree } from '../src/modules/stats/stats.recount.ts';
 import { ageBandCutoffs, rateOf } from '../src/modules/stats/stats.service.ts';
 import {
   errorOf,
@@ -10,6 +11,7 @@ import {
   makeOrg,
   makeTree,
   makeUser,
+  makeWorkUnit,
   randomIdNumber,
   signIn,
   withoutRequestId,
@@ -135,9 +137,13 @@ function recount(top: OrganizationTable, orgs: OrganizationTable[], members: See
   const cut = ageBandCutoffs(clock.now());
   const band = (m: Seed) => cut.find((c) => c.bornAfter === null || `${m.birthYear}-06-15` > c.bornAfter)!.key;
   const bands = tally(open.map(band));
+  // 入会率 sets against the employees only the active members of unions that cover a unit.
+  const covering = new Set(units.filter((u) => u.founded).map((u) => orgs[u.at % orgs.length]!.id));
+  const activeOfUnionized = open.filter((m) => m.status === 'active' && covering.has(orgs[m.at % orgs.length]!.id));
   return {
     members: open.length,
     activeMembers: open.filter((m) => m.status === 'active').length,
+    activeMembersOfUnionizedUnits: activeOfUnionized.length,
     retainedMembers: open.filter((m) => m.status === 'retained').length,
     verifiedMembers: open.filter((m) => m.verified).length,
     workUnits: mine.length,
@@ -145,7 +151,7 @@ function recount(top: OrganizationTable, orgs: OrganizationTable[], members: See
     unitsRequiringUnionFounded: required.filter((u) => u.founded).length,
     employeesOfUnionizedUnits: employees,
     foundingRate: rateOf(required.filter((u) => u.founded).length, required.length),
-    joiningRate: rateOf(open.filter((m) => m.status === 'active').length, employees),
+    joiningRate: rateOf(activeOfUnionized.length, employees),
     realNameRate: rateOf(open.filter((m) => m.verified).length, open.length),
     byEmploymentType: tally(open.map((m) => m.employment)),
     byGender: tally(open.map((m) => m.gender)),
@@ -182,6 +188,87 @@ describe('statistics', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('sets against the employees only the members of unions that cover a unit, as unions gain and lose units and merge', async () => {
+    const tree = await makeTree(t.app);
+    // A company union covering its unit of 10 employees, with 3 members; a couriers' joint
+    // union covering no unit, with 5: nobody employs them as far as the statistics know.
+    await makeWorkUnit(t.app, { org: tree.grassroots, employeeCount: 10 });
+    const couriers = await makeOrg(t.app, { parent: tree.county, type: 'joint', name: '快递员联合工会' });
+    for (let i = 0; i < 3; i++) await makeMember(t.app, { org: tree.grassroots });
+    for (let i = 0; i < 5; i++) await makeMember(t.app, { org: couriers });
+    const cadre = await signIn(t.app, await makeUser(t.app, { org: tree.county, roles: ['federation_cadre'] }));
+    const joining = async () => {
+      const res = await cadre.get(`/api/stats?orgId=${tree.county.id}`);
+      expect(res.status).toBe(200);
+      const { activeMembers, activeMembersOfUnionizedUnits, employeesOfUnionizedUnits, joiningRate } = res.json<{
+        total: Record<string, number>;
+      }>().total;
+      return { activeMembers, activeMembersOfUnionizedUnits, employeesOfUnionizedUnits, joiningRate };
+    };
+    // Counting all 8 members against 10 employees gave 80 %; three more couriers, over 100 %.
+    expect(await joining()).toEqual({
+      activeMembers: 8,
+      activeMembersOfUnionizedUnits: 3,
+      employeesOfUnionizedUnits: 10,
+      joiningRate: 0.3,
+    });
+
+    // The joint union takes in a courier station of 20 employees: its members count from now.
+    const station = await makeWorkUnit(t.app, { org: couriers, employeeCount: 20 });
+    expect(await joining()).toEqual({
+      activeMembers: 8,
+      activeMembersOfUnionizedUnits: 8,
+      employeesOfUnionizedUnits: 30,
+      joiningRate: rateOf(8, 30),
+    });
+    // The station leaves it again: they stop counting.
+    const left = await cadre.request('PATCH', `/api/work-units/${station.id}`, { unionOrgId: null });
+    expect(left.status).toBe(200);
+    expect(await joining()).toMatchObject({ activeMembersOfUnionizedUnits: 3, employeesOfUnionizedUnits: 10 });
+
+    // Merged into the company union, the couriers belong to a union that covers a unit.
+    const merged = await cadre.post(`/api/orgs/${couriers.id}/merge`, {
+      targetId: tree.grassroots.id,
+      reason: '并入公司工会',
+    });
+    expect(merged.status).toBe(200);
+    expect(await joining()).toEqual({
+      activeMembers: 8,
+      activeMembersOfUnionizedUnits: 8,
+      employeesOfUnionizedUnits: 10,
+      joiningRate: 0.8,
+    });
+  });
+
+  it('counts each member once when a union gains its first unit while members join it (PostgreSQL runs them at once)', async () => {
+    const tree = await makeTree(t.app);
+    const cadre = await signIn(t.app, await makeUser(t.app, { org: tree.county, roles: ['federation_cadre'] }));
+    for (let round = 0; round < 6; round++) {
+      const joint = await makeOrg(t.app, { parent: tree.county, type: 'joint' });
+      await makeMember(t.app, { org: joint });
+      // Each transaction sees the other's rows only once committed: whichever locks the
+      // union's row later counts what the earlier one wrote.
+      await Promise.all([
+        makeMember(t.app, { org: joint }),
+        makeWorkUnit(t.app, { org: joint, employeeCount: 5 }),
+        makeMember(t.app, { org: joint }),
+      ]);
+    }
+    const res = await cadre.get(`/api/stats?orgId=${tree.county.id}`);
+    const org = (
+      await t.database.db.selectFrom('organization').selectAll().where('id', '=', tree.county.id).execute()
+    )[0]!;
+    const { unionsByType: _u, ...fromCounters } = res.json<{ total: Record<string, unknown> }>().total;
+    const { unionsByType: _r, ...recounted } = await recountSubtree(
+      t.database.db,
+      t.database.dialect,
+      org,
+      statDay(clock.now()),
+    );
+    expect(fromCounters).toEqual(recounted);
+    expect(fromCounters).toMatchObject({ activeMembers: 18, activeMembersOfUnionizedUnits: 18 });
   });
 
   it('counts active unions by type and lists each child for the drill-down', async () => {

@@ -14,6 +14,9 @@ export const subtreeStatsOutput = z.object({
   unionsByType: z.record(z.string(), z.number().int()).describe('Active organizations of the subtree by type'),
   members: count('Open memberships (active and retained)'),
   activeMembers: count('Active memberships'),
+  activeMembersOfUnionizedUnits: count(
+    'Active memberships in unions that cover at least one work unit: the members the employees of unionized units are set against',
+  ),
   retainedMembers: count('Retained memberships (retired, unemployed, unit closed)'),
   verifiedMembers: count('Members whose real-name record is verified'),
   workUnits: count('Work units on record'),
@@ -21,7 +24,9 @@ export const subtreeStatsOutput = z.object({
   unitsRequiringUnionFounded: count('Of those, units covered by a union'),
   employeesOfUnionizedUnits: count('Employees of units covered by a union'),
   foundingRate: rate('建会率: units with a union ÷ units that must have one'),
-  joiningRate: rate('入会率: active members ÷ employees of unionized units'),
+  joiningRate: rate(
+    '入会率: active members of unions that cover a work unit ÷ employees of unionized units (members of unions without units, such as new-form joint unions, have no employees counted, so they are left out of both)',
+  ),
   realNameRate: rate('实名制入库率: verified real-name members ÷ members'),
   byEmploymentType: z.record(z.string(), z.number().int()).describe('Members by employment type'),
   byGender: z.record(z.string(), z.number().int()).describe('Members by gender'),

@@ -161,7 +161,8 @@ const en: ConsoleMessages = {
       foundingHelp: 'Founding rate = units covered by a union ÷ units that must found one ({min} or more employees)',
       joiningRate: 'Joining rate',
       joiningSub: '{num} members / {den} employees',
-      joiningHelp: 'Joining rate = members ÷ employees of units covered by a union',
+      joiningHelp:
+        'Joining rate = active members of unions that cover a work unit ÷ employees of units covered by a union (members of unions without units, such as new-form joint unions, are left out: no employees are counted for them)',
       realNameRate: 'Real-name rate',
       realNameSub: '{num} of {den} members verified',
       realNameHelp: 'Real-name rate = members whose real-name record is verified ÷ members',
@@ -170,7 +171,7 @@ const en: ConsoleMessages = {
       noDenominator: 'The denominator is 0: no rate yet.',
       foundingNum: 'required units with a union',
       foundingDen: 'units that must found a union',
-      joiningNum: 'members',
+      joiningNum: 'members of unions with units',
       joiningDen: 'employees of unionized units',
       realNameNum: 'verified members',
       realNameDen: 'members',

@@ -158,7 +158,8 @@ const zhCN = {
       foundingHelp: '建会率 = 已建立或加入工会的应建会单位数 ÷ 应建会单位数（职工 {min} 人及以上的单位）',
       joiningRate: '入会率',
       joiningSub: '会员 {num} / 职工 {den} 人',
-      joiningHelp: '入会率 = 会员总数 ÷ 已建会单位的职工总数',
+      joiningHelp:
+        '入会率 = 有所属单位的工会的在册会员 ÷ 已建会单位的职工总数（新就业形态联合工会等没有单位的工会，其会员不计入，因为没有对应的职工数）',
       realNameRate: '实名制入库率',
       realNameSub: '已实名 {num} / 会员 {den} 人',
       realNameHelp: '实名制入库率 = 实名信息已核验的会员数 ÷ 会员总数',
@@ -167,7 +168,7 @@ const zhCN = {
       noDenominator: '分母为 0，暂无法计算。',
       foundingNum: '已建会的应建会单位',
       foundingDen: '应建会单位',
-      joiningNum: '会员',
+      joiningNum: '有单位的工会会员',
       joiningDen: '已建会单位职工',
       realNameNum: '已实名会员',
       realNameDen: '会员',

@@ -22,6 +22,7 @@ import * as m0019 from './0019-sms-queue.ts';
 import * as m0020 from './0020-membership-search-by-ancestor.ts';
 import * as m0021 from './0021-person-name-indexes-dropped.ts';
 import * as m0022 from './0022-search-never-skip-scans.ts';
+import * as m0023 from './0023-joining-rate-members.ts';
 
 /** Migrations in order; names are permanent once released. */
 export const migrations: {
@@ -50,4 +51,5 @@ export const migrations: {
   { name: '0020-membership-search-by-ancestor', up: m0020.up },
   { name: '0021-person-name-indexes-dropped', up: m0021.up },
   { name: '0022-search-never-skip-scans', up: m0022.up },
+  { name: '0023-joining-rate-members', up: m0023.up },
 ];

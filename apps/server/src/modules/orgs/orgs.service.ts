@@ -20,7 +20,13 @@ import type { DB, MembershipTable, OrganizationTable } from '../../db/schema.ts'
 import { authRepository } from '../auth/auth.repository.ts';
 import { membershipsRepository } from '../memberships/memberships.repository.ts';
 import type { RegionsService } from '../regions/regions.service.ts';
-import { applyCounterDeltas, CounterDeltas, readNodeValues, STAT_KEYS } from '../stats/stats.counters.ts';
+import {
+  applyCounterDeltas,
+  CounterDeltas,
+  mergedActiveOfUnionized,
+  readNodeValues,
+  STAT_KEYS,
+} from '../stats/stats.counters.ts';
 import {
   checkChildrenFit,
   checkCoversUnits,
@@ -462,8 +468,9 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
             1,
           );
         }
-        await applyCounterDeltas(s.trx, dialect, deltas);
         const workUnits = await repo.repointWorkUnits(s.trx, org.id, { union: null, org: parent }, now);
+        // After the units moved: the counters read which unions cover units as the transaction leaves them.
+        await applyCounterDeltas(s.trx, dialect, deltas);
         const modelWorkers = await repo.repointModelWorkers(s.trx, org.id, parent, now);
         const accounts = await repo.rehomeAccounts(s.trx, org, parent, now);
         const eventsClosed = await repo.closeEnrollmentEventsAt(s.trx, org.id, now, ctx.actor.id);
@@ -545,6 +552,8 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         const { source, target } = await check(s.trx);
         const now = iso();
         const today = localDate(deps.now());
+        // Read before anything moves: which of the two covers units, and their own members.
+        const activeOfUnionized = await mergedActiveOfUnionized(s.trx, source.id, target.id);
 
         const open = await repo.findOpenMembershipsAt(s.trx, source.id);
         await repo.closeOpenMembershipsAt(s.trx, source.id, {
@@ -585,6 +594,9 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         const deltas = new CounterDeltas();
         deltas.subtree(source.path, values, -1);
         deltas.subtree(target.path, arriving, 1);
+        // The source's members now belong to the target, which covers the units of both. The
+        // units pass below without `deltas.unit`: their own counts travel in the values above.
+        deltas.add(target.path, STAT_KEYS.activeOfUnionized, activeOfUnionized);
         await applyCounterDeltas(s.trx, dialect, deltas);
 
         const rowsRewritten = await repo.rewriteSubtree(s.trx, dialect, {

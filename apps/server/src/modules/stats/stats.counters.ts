@@ -14,13 +14,22 @@ import type { DB, MembershipTable, PersonTable, WorkUnitTable } from '../../db/s
  * `org_stat_as_of`, and `rollAgeBands` moves the members whose birthday crossed a band
  * boundary since then (found through `person_birth_date`) before a read on a later day.
  *
+ * 入会率's numerator counts the active members of unions that cover at least one work unit
+ * (`STAT_KEYS.activeOfUnionized`): members of a union with no unit (a new-form joint union of
+ * couriers, a township union taking in workers one by one) bring no employees to the
+ * denominator, so counting them let the rate pass 100 %. Whether a union covers a unit is read
+ * when the deltas are applied, so `applyCounterDeltas` runs after the writes it counts (the
+ * rows of work units and memberships as the transaction leaves them).
+ *
  * Locking (PostgreSQL): a writer holds the organization tree lock (shared) from before it
- * reads the paths it counts under, then `org_stat_as_of` (FOR SHARE, members only), then the
- * `org_stat` rows, in one sorted statement. Restructuring holds the tree lock exclusively; a
- * roll-forward and a rebuild lock `org_stat_as_of` FOR UPDATE. Always that order, so none of
- * them can deadlock another, and call `applyCounterDeltas` once per transaction (or per
- * chunk transaction of a bulk import): two sorted statements in one transaction could lock in
- * an order a concurrent one reverses.
+ * reads the paths it counts under, then the organization rows of the unions whose members or
+ * units it counts (one sorted statement: FOR SHARE, or FOR NO KEY UPDATE when a union's
+ * units changed), then `org_stat_as_of` (FOR SHARE, members only), then the `org_stat` rows,
+ * in one sorted statement. Restructuring holds the tree lock exclusively; a roll-forward and a
+ * rebuild lock `org_stat_as_of` FOR UPDATE. Always that order, so none of them can deadlock
+ * another, and call `applyCounterDeltas` once per transaction (or per chunk transaction of a
+ * bulk import): two sorted statements in one transaction could lock in an order a concurrent
+ * one reverses.
  */
 
 /** What the counters read of a person. */
@@ -37,6 +46,8 @@ type Q = Kysely<DB>;
 /** Counter keys; `${prefix}${value}` for the breakdowns. */
 export const STAT_KEYS = {
   active: 'members.active',
+  /** Active members of unions that cover at least one work unit: 入会率's numerator. */
+  activeOfUnionized: 'members.activeOfUnionized',
   retained: 'members.retained',
   verified: 'members.verified',
   units: 'units',
@@ -113,10 +124,74 @@ function ancestorIds(path: string): string[] {
   return path.split('/').filter(Boolean);
 }
 
+/** The id of the organization at `path` (its last segment). */
+function orgIdAt(path: string): string {
+  return path.slice(path.lastIndexOf('/', path.length - 2) + 1, -1);
+}
+
+/** Ids per statement of the lookups below: far below both engines' bound-parameter limits. */
+const LOOKUP_CHUNK = 1_000;
+
+/** How many work units each of `unionIds` covers; a union covering none is missing. */
+export async function unitsCovered(q: Q, unionIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < unionIds.length; i += LOOKUP_CHUNK) {
+    const rows = await q
+      .selectFrom('work_unit')
+      .select(['union_org_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('union_org_id', 'in', unionIds.slice(i, i + LOOKUP_CHUNK))
+      .groupBy('union_org_id')
+      .execute();
+    for (const r of rows) out.set(r.union_org_id!, Number(r.n));
+  }
+  return out;
+}
+
+/** Each organization's path and its own active open memberships (its subtree's not counted). */
+export async function ownActiveMembers(
+  q: Q,
+  orgIds: readonly string[],
+): Promise<Map<string, { path: string; active: number }>> {
+  const out = new Map<string, { path: string; active: number }>();
+  for (let i = 0; i < orgIds.length; i += LOOKUP_CHUNK) {
+    const rows = await q
+      .selectFrom('organization')
+      .leftJoin('membership', (join) =>
+        join
+          .onRef('membership.org_id', '=', 'organization.id')
+          .on('membership.ended_on', 'is', null)
+          .on('membership.status', '=', 'active'),
+      )
+      .select(['organization.id', 'organization.path', (eb) => eb.fn.count<number | string>('membership.id').as('n')])
+      .where('organization.id', 'in', orgIds.slice(i, i + LOOKUP_CHUNK))
+      .groupBy(['organization.id', 'organization.path'])
+      .execute();
+    for (const r of rows) out.set(r.id, { path: r.path, active: Number(r.n) });
+  }
+  return out;
+}
+
+/**
+ * What a merger changes in `activeOfUnionized` at the target beyond what the source's subtree
+ * values carry there: the source's own active members join the target's, and the pair covers
+ * the units of both. Read before the merger writes anything (the source's values hold its own
+ * members only where it covered a unit).
+ */
+export async function mergedActiveOfUnionized(q: Q, sourceId: string, targetId: string): Promise<number> {
+  const units = await unitsCovered(q, [sourceId, targetId]);
+  const members = await ownActiveMembers(q, [sourceId, targetId]);
+  const covers = (id: string) => (units.get(id) ?? 0) > 0;
+  const own = (id: string) => members.get(id)?.active ?? 0;
+  const after = covers(sourceId) || covers(targetId) ? own(sourceId) + own(targetId) : 0;
+  return after - (covers(targetId) ? own(targetId) : 0) - (covers(sourceId) ? own(sourceId) : 0);
+}
+
 export class CounterDeltas {
   readonly entries: { orgPath: string; person: CountedPerson; status: CountedStatus; sign: 1 | -1 }[] = [];
   /** Plain amounts by key, for everything that is not a membership. */
   readonly amounts: { orgPath: string; key: string; n: number }[] = [];
+  /** Net change in the work units each union covers, by union id. */
+  readonly coverage = new Map<string, number>();
 
   /**
    * An open membership of `person` at `orgPath` appears (+1) or disappears (-1). A change of
@@ -129,6 +204,9 @@ export class CounterDeltas {
   /** A work unit filed at `orgPath` appears (+1) or disappears (-1); a change is both. */
   unit(orgPath: string, unit: CountedUnit, sign: 1 | -1): void {
     for (const [key, n] of unitValues(unit)) this.add(orgPath, key, n * sign);
+    if (unit.union_org_id !== null) {
+      this.coverage.set(unit.union_org_id, (this.coverage.get(unit.union_org_id) ?? 0) + sign);
+    }
   }
 
   /** An active organization of `type` at `path` appears (+1) or stops being active (-1). */
@@ -149,7 +227,7 @@ export class CounterDeltas {
   }
 
   get isEmpty(): boolean {
-    return this.entries.length === 0 && this.amounts.length === 0;
+    return this.entries.length === 0 && this.amounts.length === 0 && this.coverage.size === 0;
   }
 }
 
@@ -201,15 +279,40 @@ function sumInto(sums: Map<string, number>, orgPath: string, key: string, n: num
 export async function applyCounterDeltas(q: Kysely<DB>, dialect: DialectName, deltas: CounterDeltas): Promise<void> {
   if (deltas.isEmpty) return;
   const sums = new Map<string, number>();
+
+  // The unions whose active members come or go, with the net change at each, and those whose
+  // units changed: whether each covers a unit once this transaction's writes are in.
+  const activeNet = new Map<string, number>();
+  for (const e of deltas.entries) {
+    if (e.status === 'active') activeNet.set(orgIdAt(e.orgPath), (activeNet.get(orgIdAt(e.orgPath)) ?? 0) + e.sign);
+  }
+  const changed = [...deltas.coverage].filter(([, n]) => n !== 0);
+  const unions = [...new Set([...activeNet.keys(), ...changed.map(([id]) => id)])].sort();
+  let covered = new Map<string, number>();
+  if (unions.length > 0) {
+    // A member joining a union that is gaining its first unit in another transaction is
+    // counted by exactly one of them: the later one to lock the union's row reads what the
+    // other committed (see the header).
+    if (dialect === 'postgres') {
+      const strength = changed.length > 0 ? sql`no key update` : sql`share`;
+      await sql`select id from organization where id in (${sql.join(unions)}) order by id for ${strength}`.execute(q);
+    }
+    covered = await unitsCovered(q, unions);
+  }
+
   if (deltas.entries.length > 0) {
     const cutoffs = bandCutoffsOn(await readAsOf(q, dialect, 'share'));
     // Summed by (path, key) first: a bulk import adds thousands of members at one path, and
     // spreading each to every ancestor separately cost more than the upsert.
     const byPath = new Map<string, number>();
+    const count = (path: string, key: string, sign: number) => {
+      const k = `${path}\u0000${key}`;
+      byPath.set(k, (byPath.get(k) ?? 0) + sign);
+    };
     for (const e of deltas.entries) {
-      for (const key of memberKeys(e.person, e.status, cutoffs)) {
-        const k = `${e.orgPath}\u0000${key}`;
-        byPath.set(k, (byPath.get(k) ?? 0) + e.sign);
+      for (const key of memberKeys(e.person, e.status, cutoffs)) count(e.orgPath, key, e.sign);
+      if (e.status === 'active' && (covered.get(orgIdAt(e.orgPath)) ?? 0) > 0) {
+        count(e.orgPath, STAT_KEYS.activeOfUnionized, e.sign);
       }
     }
     for (const [k, n] of byPath) {
@@ -217,6 +320,27 @@ export async function applyCounterDeltas(q: Kysely<DB>, dialect: DialectName, de
       sumInto(sums, k.slice(0, cut), k.slice(cut + 1), n);
     }
   }
+
+  // A union that gained its first unit or lost its last: the active members it held before
+  // this transaction start or stop counting (those that came or went in it were counted
+  // above, by the union as it is now).
+  const flipped = changed.filter(([id, n]) => {
+    const now = covered.get(id) ?? 0;
+    return now > 0 !== now - n > 0;
+  });
+  if (flipped.length > 0) {
+    const members = await ownActiveMembers(
+      q,
+      flipped.map(([id]) => id),
+    );
+    for (const [id] of flipped) {
+      const own = members.get(id);
+      if (!own) continue;
+      const before = own.active - (activeNet.get(id) ?? 0);
+      sumInto(sums, own.path, STAT_KEYS.activeOfUnionized, (covered.get(id) ?? 0) > 0 ? before : -before);
+    }
+  }
+
   for (const a of deltas.amounts) sumInto(sums, a.orgPath, a.key, a.n);
   await upsert(q, sums);
 }
@@ -322,6 +446,10 @@ export async function rebuildStatCounters(q: Kysely<DB>, dialect: DialectName, t
   const genders = ['male', 'female'];
   const conditions: [string, RawBuilder<unknown>][] = [
     [STAT_KEYS.active, sql`membership.status = 'active'`],
+    [
+      STAT_KEYS.activeOfUnionized,
+      sql`membership.status = 'active' and membership.org_id in (select union_org_id from work_unit)`,
+    ],
     [STAT_KEYS.retained, sql`membership.status = 'retained'`],
     [STAT_KEYS.verified, sql`person.real_name_verified = 1`],
     ...employmentCodes.map((c): [string, RawBuilder<unknown>] => [

@@ -46,7 +46,23 @@ export const statsRecount = {
       else if (r.status === 'retained') retained += n(r.n);
       if (n(r.verified) === 1) verified += n(r.n);
     }
-    return { active, retained, verified };
+    // 入会率's numerator: active members of unions that cover a work unit.
+    const ofUnionized = await db
+      .selectFrom('membership')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where(pathInSubtree(dialect, 'membership.org_path', path))
+      .where('membership.ended_on', 'is', null)
+      .where('membership.status', '=', 'active')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('work_unit')
+            .select('work_unit.id')
+            .whereRef('work_unit.union_org_id', '=', 'membership.org_id'),
+        ),
+      )
+      .executeTakeFirst();
+    return { active, retained, verified, activeOfUnionized: n(ofUnionized?.n) };
   },
 
   /** Open members grouped by one person column. */
@@ -137,6 +153,7 @@ export async function recountSubtree(db: Q, dialect: DialectName, org: Organizat
     unionsByType,
     members: total,
     activeMembers: members.active,
+    activeMembersOfUnionizedUnits: members.activeOfUnionized,
     retainedMembers: members.retained,
     verifiedMembers: members.verified,
     workUnits: units.units,
@@ -144,7 +161,7 @@ export async function recountSubtree(db: Q, dialect: DialectName, org: Organizat
     unitsRequiringUnionFounded: units.requiredFounded,
     employeesOfUnionizedUnits: units.employeesOfUnionized,
     foundingRate: rate(units.requiredFounded, units.required),
-    joiningRate: rate(members.active, units.employeesOfUnionized),
+    joiningRate: rate(members.activeOfUnionized, units.employeesOfUnionized),
     realNameRate: rate(members.verified, total),
     byEmploymentType,
     byGender,

@@ -31,6 +31,7 @@ function breakdown(values: ReadonlyMap<string, number>, prefix: string): Record<
 export function presentCounters(org: Pick<OrganizationTable, 'id' | 'name'>, values: ReadonlyMap<string, number>) {
   const get = (key: string) => values.get(key) ?? 0;
   const active = get(STAT_KEYS.active);
+  const activeOfUnionized = get(STAT_KEYS.activeOfUnionized);
   const retained = get(STAT_KEYS.retained);
   const verified = get(STAT_KEYS.verified);
   const total = active + retained;
@@ -44,6 +45,7 @@ export function presentCounters(org: Pick<OrganizationTable, 'id' | 'name'>, val
     unionsByType: breakdown(values, STAT_KEYS.unionType),
     members: total,
     activeMembers: active,
+    activeMembersOfUnionizedUnits: activeOfUnionized,
     retainedMembers: retained,
     verifiedMembers: verified,
     workUnits: get(STAT_KEYS.units),
@@ -51,9 +53,10 @@ export function presentCounters(org: Pick<OrganizationTable, 'id' | 'name'>, val
     unitsRequiringUnionFounded: requiredFounded,
     employeesOfUnionizedUnits: employees,
     foundingRate: rateOf(requiredFounded, required),
-    // Retained members (retirees, the unemployed) are no longer employees of a unit, so only
-    // active members count against the units' employees.
-    joiningRate: rateOf(active, employees),
+    // Only members who could be among those employees count against them: retained members
+    // (retirees, the unemployed) are no longer employees of a unit, and members of a union
+    // that covers no unit (couriers in a new-form joint union) bring no employees with them.
+    joiningRate: rateOf(activeOfUnionized, employees),
     realNameRate: rateOf(verified, total),
     byEmploymentType: breakdown(values, STAT_KEYS.employment),
     byGender: breakdown(values, STAT_KEYS.gender),
