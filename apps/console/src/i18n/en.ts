@@ -160,7 +160,7 @@ const en: ConsoleMessages = {
       foundingSub: '{num} of {den} units founded',
       foundingHelp: 'Founding rate = units covered by a union ÷ units that must found one ({min} or more employees)',
       joiningRate: 'Joining rate',
-      joiningSub: '{num} members / {den} employees',
+      joiningSub: '{num} counted members / {den} employees',
       joiningHelp:
         'Joining rate = active members of unions that cover a work unit ÷ employees of units covered by a union (members of unions without units, such as new-form joint unions, are left out: no employees are counted for them)',
       realNameRate: 'Real-name rate',

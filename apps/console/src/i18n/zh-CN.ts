@@ -157,7 +157,7 @@ const zhCN = {
       foundingSub: '已建会 {num} / 应建会 {den} 家',
       foundingHelp: '建会率 = 已建立或加入工会的应建会单位数 ÷ 应建会单位数（职工 {min} 人及以上的单位）',
       joiningRate: '入会率',
-      joiningSub: '会员 {num} / 职工 {den} 人',
+      joiningSub: '计入会员 {num} / 职工 {den} 人',
       joiningHelp:
         '入会率 = 有所属单位的工会的在册会员 ÷ 已建会单位的职工总数（新就业形态联合工会等没有单位的工会，其会员不计入，因为没有对应的职工数）',
       realNameRate: '实名制入库率',

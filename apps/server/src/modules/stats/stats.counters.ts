@@ -287,7 +287,10 @@ export async function applyCounterDeltas(q: Kysely<DB>, dialect: DialectName, de
     if (e.status === 'active') activeNet.set(orgIdAt(e.orgPath), (activeNet.get(orgIdAt(e.orgPath)) ?? 0) + e.sign);
   }
   const changed = [...deltas.coverage].filter(([, n]) => n !== 0);
-  const unions = [...new Set([...activeNet.keys(), ...changed.map(([id]) => id)])].sort();
+  // A union whose active members only changed in place (an edited member: -1 and +1) is left
+  // out: its entries cancel whether it covers a unit or not, and it needs no lock.
+  const joinedOrLeft = [...activeNet].filter(([, n]) => n !== 0).map(([id]) => id);
+  const unions = [...new Set([...joinedOrLeft, ...changed.map(([id]) => id)])].sort();
   let covered = new Map<string, number>();
   if (unions.length > 0) {
     // A member joining a union that is gaining its first unit in another transaction is
