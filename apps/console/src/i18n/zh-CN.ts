@@ -159,7 +159,7 @@ const zhCN = {
       joiningRate: '入会率',
       joiningSub: '计入会员 {num} / 职工 {den} 人',
       joiningHelp:
-        '入会率 = 有所属单位的工会的在册会员 ÷ 已建会单位的职工总数（新就业形态联合工会等没有单位的工会，其会员不计入，因为没有对应的职工数）',
+        '入会率 = 覆盖单位的工会中会籍正常的会员 ÷ 已建会单位的职工总数（新就业形态联合工会等不覆盖单位的工会，其会员没有对应的职工数，不计入）',
       realNameRate: '实名制入库率',
       realNameSub: '已实名 {num} / 会员 {den} 人',
       realNameHelp: '实名制入库率 = 实名信息已核验的会员数 ÷ 会员总数',
@@ -168,7 +168,7 @@ const zhCN = {
       noDenominator: '分母为 0，暂无法计算。',
       foundingNum: '已建会的应建会单位',
       foundingDen: '应建会单位',
-      joiningNum: '有单位的工会会员',
+      joiningNum: '覆盖单位的工会的正常会员',
       joiningDen: '已建会单位职工',
       realNameNum: '已实名会员',
       realNameDen: '会员',
