@@ -87,13 +87,23 @@ export const orgsRepository = {
       .groupBy('parent_id')
       .execute();
     for (const r of children) out.children.set(r.parent_id!, Number(r.n));
-    const units = await db
-      .selectFrom('work_unit')
-      .select(['union_org_id', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('union_org_id', 'in', [...ids])
-      .groupBy('union_org_id')
-      .execute();
-    for (const r of units) out.workUnits.set(r.union_org_id!, Number(r.n));
+    out.workUnits = await orgsRepository.unitsCovered(db, ids);
+    return out;
+  },
+
+  /** How many work units each of `unionIds` covers; a union covering none is missing. */
+  async unitsCovered(db: Q, unionIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    // 1,000 ids a statement: far below both engines' bound-parameter limits.
+    for (let i = 0; i < unionIds.length; i += 1_000) {
+      const rows = await db
+        .selectFrom('work_unit')
+        .select(['union_org_id', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('union_org_id', 'in', unionIds.slice(i, i + 1_000))
+        .groupBy('union_org_id')
+        .execute();
+      for (const r of rows) out.set(r.union_org_id!, Number(r.n));
+    }
     return out;
   },
 

@@ -2,6 +2,7 @@ import { AGE_BANDS, EMPLOYMENT_TYPES, FOUNDING_REQUIRED_MIN_EMPLOYEES } from '@z
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DialectName } from '../../db/dialect.ts';
 import type { DB, MembershipTable, PersonTable, WorkUnitTable } from '../../db/schema.ts';
+import { orgsRepository } from '../orgs/orgs.repository.ts';
 
 /**
  * Subtree counters (decision 0009). `org_stat` holds, per organization and key, a value that
@@ -126,26 +127,11 @@ function ancestorIds(path: string): string[] {
 
 /** The id of the organization at `path` (its last segment). */
 function orgIdAt(path: string): string {
-  return path.slice(path.lastIndexOf('/', path.length - 2) + 1, -1);
+  return ancestorIds(path).at(-1)!;
 }
 
-/** Ids per statement of the lookups below: far below both engines' bound-parameter limits. */
+/** Ids per statement of the lookup below: far below both engines' bound-parameter limits. */
 const LOOKUP_CHUNK = 1_000;
-
-/** How many work units each of `unionIds` covers; a union covering none is missing. */
-export async function unitsCovered(q: Q, unionIds: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (let i = 0; i < unionIds.length; i += LOOKUP_CHUNK) {
-    const rows = await q
-      .selectFrom('work_unit')
-      .select(['union_org_id', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('union_org_id', 'in', unionIds.slice(i, i + LOOKUP_CHUNK))
-      .groupBy('union_org_id')
-      .execute();
-    for (const r of rows) out.set(r.union_org_id!, Number(r.n));
-  }
-  return out;
-}
 
 /** Each organization's path and its own active open memberships (its subtree's not counted). */
 export async function ownActiveMembers(
@@ -178,7 +164,7 @@ export async function ownActiveMembers(
  * members only where it covered a unit).
  */
 export async function mergedActiveOfUnionized(q: Q, sourceId: string, targetId: string): Promise<number> {
-  const units = await unitsCovered(q, [sourceId, targetId]);
+  const units = await orgsRepository.unitsCovered(q, [sourceId, targetId]);
   const members = await ownActiveMembers(q, [sourceId, targetId]);
   const covers = (id: string) => (units.get(id) ?? 0) > 0;
   const own = (id: string) => members.get(id)?.active ?? 0;
@@ -300,7 +286,7 @@ export async function applyCounterDeltas(q: Kysely<DB>, dialect: DialectName, de
       const strength = changed.length > 0 ? sql`no key update` : sql`share`;
       await sql`select id from organization where id in (${sql.join(unions)}) order by id for ${strength}`.execute(q);
     }
-    covered = await unitsCovered(q, unions);
+    covered = await orgsRepository.unitsCovered(q, unions);
   }
 
   if (deltas.entries.length > 0) {
