@@ -15,6 +15,7 @@ import { createOutboxSms, outboxFile } from './core/notify/sms.ts';
 import { createUnitOfWork } from './core/unit-of-work.ts';
 import { createSmsQueue } from './core/notify/sms-queue.ts';
 import type { Database } from './db/database.ts';
+import { refreshStaleStatistics } from './db/planner-statistics.ts';
 import { createAuthenticator } from './http/authenticate.ts';
 import { registerDocs } from './http/docs.ts';
 import { installErrorHandling } from './http/errors.ts';
@@ -236,6 +237,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           name: 'memberships.proposeInactive',
           everyMs: 60 * 60 * 1000,
           run: () => services.memberships.proposeInactive(),
+        },
+        // SQLite's planner statistics follow the tables as they grow (PostgreSQL's autovacuum
+        // does this on its own); an import refreshes them when it ends as well.
+        {
+          name: 'db.refreshStatistics',
+          everyMs: 60 * 60 * 1000,
+          run: () => refreshStaleStatistics(core.db, core.dialect),
         },
       ],
       app.log,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROSTER_FIELDS } from '@zhgh/contracts';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Actor, SYSTEM_ACTOR } from '../src/core/actor.ts';
 import { createInProcessJobQueue, type JobQueue } from '../src/core/jobs/jobs.ts';
@@ -134,6 +134,49 @@ describe('member.import', () => {
     const again = await enqueue(union, 'roster.csv', csvBytes(rows), 10);
     await jobs.drain();
     expect((await jobs.get(again))!.result).toMatchObject({ created: 0, alreadyMembers: 7 });
+  });
+
+  it('brings the planner’s statistics up to date once a roster has grown the tables (SQLite)', async () => {
+    const union = await newUnion();
+    // Chunks of 550 rather than 4, so 1,100 rows make two transactions, not 275.
+    const bulk = createInProcessJobQueue({ db: t.app.core.db, write: t.app.core.write, leaseMs: 60_000 });
+    bulk.register(
+      MEMBER_IMPORT_JOB,
+      createMemberImportHandler({ ...t.app.core, config: { ...t.app.core.config, IMPORT_CHUNK_ROWS: 550 } }),
+    );
+    const dir = path.join(tmp.dir, 'job-statistics');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'large.csv');
+    fs.writeFileSync(file, csvBytes(matrix(20_000, 1_100)));
+    const id = await bulk.enqueue(
+      ctx,
+      MEMBER_IMPORT_JOB,
+      {
+        orgId: union.id,
+        file,
+        fileName: 'large.csv',
+        format: 'csv',
+        override: null,
+        today: '2026-06-01',
+        headers: TEMPLATE_HEADERS,
+        actor: SYSTEM_ACTOR,
+        readScope: [union.path],
+        estimate: 1_100,
+      } satisfies MemberImportPayload,
+      { orgPath: union.path, total: 1_100 },
+    );
+    await bulk.drain();
+    expect((await bulk.get(id))!.result).toMatchObject({ created: 1_100 });
+    if (t.database.dialect !== 'sqlite') return; // PostgreSQL's autovacuum analyzes on its own.
+    const counted = async (idx: string) =>
+      Number.parseInt(
+        (await sql<{ stat: string }>`select stat from sqlite_stat1 where idx = ${idx}`.execute(t.database.db)).rows[0]
+          ?.stat ?? '0',
+        10,
+      );
+    // The migrations analyzed empty tables; the import's end took them again.
+    expect(await counted('membership_one_open')).toBeGreaterThanOrEqual(1_100);
+    expect(await counted('person_birth_date')).toBeGreaterThanOrEqual(1_100);
   });
 
   it('stops at a cancel between chunks and resumes exactly after the last committed one', async () => {

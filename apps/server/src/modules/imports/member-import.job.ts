@@ -20,6 +20,7 @@ import { newId } from '../../core/ids.ts';
 import type { JobContext } from '../../core/jobs/jobs.ts';
 import { readWorkerStream } from '../../core/workers/worker-stream.ts';
 import { duringBulkWrite, lockShared } from '../../db/dialect.ts';
+import { refreshStaleStatistics } from '../../db/planner-statistics.ts';
 import type { ImportProblemTable, MembershipTable, PersonTable } from '../../db/schema.ts';
 import { checkUnionAcceptsMembers, formatMemberNumber } from '../members/members.policy.ts';
 import { membersRepository } from '../members/members.repository.ts';
@@ -183,6 +184,10 @@ export function createMemberImportHandler(deps: CoreDeps) {
     } finally {
       await prepared.return(undefined);
     }
+    // A large roster can multiply the tables it wrote: the planner's statistics follow now, not
+    // within the hour. Upkeep: a failure must not fail an import whose rows have committed, and
+    // the hourly refresh tries again.
+    await refreshStaleStatistics(db, dialect).catch(() => undefined);
     await job.progress(tally.rowsRead, tally.rowsRead);
     // The job is done: nothing will resume it, so the upload goes.
     await fs.promises.rm(path.dirname(p.file), { recursive: true, force: true });
