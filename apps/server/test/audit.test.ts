@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
-import { type AuditLog, createAuditLog, diffFields, provinceRootOf } from '../src/core/audit/audit.ts';
+import { type AuditLog, createAuditLog, diffFields } from '../src/core/audit/audit.ts';
 import { createUnitOfWork, type UnitOfWork } from '../src/core/unit-of-work.ts';
 import type { Database } from '../src/db/database.ts';
 import os from 'node:os';
@@ -148,12 +148,5 @@ describe('audit chain', () => {
   it('another key cannot verify the chain', async () => {
     const other = createAuditLog({ dialect: db.dialect, key: randomBytes(32) });
     expect((await other.verify(db.db)).ok).toBe(false);
-  });
-});
-
-describe('helpers', () => {
-  it('province root of a path', () => {
-    expect(provinceRootOf('/61/6101/')).toBe('/61/');
-    expect(provinceRootOf(null)).toBeNull();
   });
 });

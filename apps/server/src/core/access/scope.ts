@@ -1,6 +1,7 @@
 import { type Expression, type ExpressionBuilder, sql, type SqlBool } from 'kysely';
 import { AppError } from '../app-error.ts';
 import type { Principal } from './principal.ts';
+import { idsOnPath } from '../org-path.ts';
 
 /**
  * THE scope helper. Every org-scoped query and check goes through here: lists, details,
@@ -103,7 +104,7 @@ export interface AncestorKey {
  */
 export function ancestorKeyOf(scope: Scope): AncestorKey | null {
   if (scope.paths.length !== 1) return null;
-  const ids = scope.paths[0]!.split('/').slice(1, -1);
+  const ids = idsOnPath(scope.paths[0]!);
   const depth = ids.length - 1;
   if (depth !== 1 && depth !== 2) return null;
   if (ids.some((id) => id.length !== ID_LENGTH)) return null;

@@ -4,6 +4,7 @@ import { type DialectName, lockChain } from '../../db/dialect.ts';
 import type { AuditEventTable, DB } from '../../db/schema.ts';
 import type { Actor } from '../actor.ts';
 import { newId, nowIso } from '../ids.ts';
+import { provinceRootOf } from '../org-path.ts';
 
 /** Advisory-lock key of the audit chain (PostgreSQL); any constant unique to this chain. */
 export const AUDIT_CHAIN_LOCK = 0x5a484748; // "ZHGH"
@@ -48,13 +49,6 @@ function canonical(e: Omit<AuditEventTable, 'hash' | 'prev_hash'>): string {
 
 export function chainHash(key: Buffer, prevHash: string, e: Omit<AuditEventTable, 'hash' | 'prev_hash'>): string {
   return createHmac('sha256', key).update(prevHash).update('\n').update(canonical(e)).digest('hex');
-}
-
-/** `/1/5/23/` → `/1/`: the province root, future sharding key. */
-export function provinceRootOf(orgPath: string | null | undefined): string | null {
-  if (!orgPath) return null;
-  const first = orgPath.split('/').filter(Boolean)[0];
-  return first ? `/${first}/` : null;
 }
 
 /**

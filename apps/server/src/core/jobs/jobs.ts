@@ -3,9 +3,9 @@ import type { DB, JobTable } from '../../db/schema.ts';
 import type { RequestContext } from '../actor.ts';
 import { SYSTEM_ACTOR } from '../actor.ts';
 import { AppError } from '../app-error.ts';
-import { provinceRootOf } from '../audit/audit.ts';
 import { newId, nowIso } from '../ids.ts';
 import { turn, type UnitOfWork } from '../unit-of-work.ts';
+import { provinceRootOf } from '../org-path.ts';
 
 /**
  * Long work (imports, exports, batch approvals, payouts) runs as a job. This interface is

@@ -28,6 +28,7 @@ import {
   type WorkflowRegistry,
 } from './definition.ts';
 import { workflowLookups as lookups, workflowRepository as repo } from './workflow.repository.ts';
+import { parentPath } from '../org-path.ts';
 
 /**
  * The workflow engine (decision 0013): one engine for every application type. Every write is
@@ -119,12 +120,6 @@ export function toView(row: WorkflowInstanceTable): InstanceView {
     updatedAt: row.updated_at,
     closedAt: row.closed_at,
   };
-}
-
-/** The parent's path of `/a/b/c/` is `/a/b/`; a root has none. */
-export function parentPath(path: string): string | null {
-  const parts = path.split('/').filter(Boolean);
-  return parts.length < 2 ? null : `/${parts.slice(0, -1).join('/')}/`;
 }
 
 const isSystem = (ctx: RequestContext) => ctx.actor.kind === 'system';

@@ -4,6 +4,7 @@ import { AppError } from '../../core/app-error.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
 import { auditLogRepository as repo } from './audit-log.repository.ts';
+import { idsOnPath } from '../../core/org-path.ts';
 
 export function createAuditLogService(deps: CoreDeps) {
   return {
@@ -24,7 +25,7 @@ export function createAuditLogService(deps: CoreDeps) {
         scope = narrowScope(scope, org.path);
       }
       const rootPaths = (ctx.principal?.grants ?? []).filter(
-        (g) => g.permissions.has('audit.read') && g.orgPath.split('/').length === 3,
+        (g) => g.permissions.has('audit.read') && idsOnPath(g.orgPath).length === 1,
       );
       const { rows, total } = await repo.list(
         deps.db,

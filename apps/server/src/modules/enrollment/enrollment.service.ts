@@ -53,6 +53,7 @@ import {
 } from './enrollment.policy.ts';
 import { emptyTally, presentApplication, presentBatch, presentPreviewRow } from './enrollment.presenter.ts';
 import { type BatchRow, enrollmentRepository as repo } from './enrollment.repository.ts';
+import { orgIdOfPath } from '../../core/org-path.ts';
 
 /**
  * Group enrollment (集中入会, decision 0019): a list imported by a union, or the workers who
@@ -142,7 +143,7 @@ function importerContext(actor: Actor, enrollScope: readonly string[]): RequestC
         id: `job:${path}`,
         roleId: 'job',
         roleCode: 'job',
-        orgId: path.split('/').filter(Boolean).at(-1)!,
+        orgId: orgIdOfPath(path),
         orgPath: path,
         permissions,
       })),

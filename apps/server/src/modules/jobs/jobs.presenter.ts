@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode, type JobOutput, messageOf } from '@zhgh/contracts';
 import type { JobView } from '../../core/jobs/jobs.ts';
+import { orgIdOfPath } from '../../core/org-path.ts';
 
 const KNOWN = new Set<string>(ERROR_CODES);
 
@@ -21,8 +22,7 @@ export function presentJob(job: JobView): JobOutput {
     progress: { done: job.progressDone, total: job.progressTotal },
     result: job.result,
     error,
-    // The organization is the last segment of its path (/root/…/id/).
-    orgId: job.orgPath ? (job.orgPath.split('/').filter(Boolean).at(-1) ?? null) : null,
+    orgId: job.orgPath ? orgIdOfPath(job.orgPath) : null,
     createdBy: job.createdBy,
     createdAt: job.createdAt,
     startedAt: job.startedAt,

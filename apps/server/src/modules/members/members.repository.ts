@@ -10,6 +10,7 @@ import {
 import type { DialectName } from '../../db/dialect.ts';
 import { type DB, MEMBERSHIP_COLUMNS, type MembershipTable, type PersonTable } from '../../db/schema.ts';
 import { readCounters, STAT_KEYS } from '../stats/stats.counters.ts';
+import { orgIdOfPath } from '../../core/org-path.ts';
 
 type Q = Kysely<DB>;
 
@@ -172,7 +173,7 @@ export function openMembersIn(db: Q, scope: Scope, filter: MemberListFilter, for
  */
 async function countedMembers(db: Q, scope: Scope, status: MemberListFilter['status']): Promise<number> {
   // A scope's roots are disjoint subtrees, each an organization: the last id of its path.
-  const roots = scope.paths.map((p) => p.split('/').filter(Boolean).at(-1)!);
+  const roots = scope.paths.map(orgIdOfPath);
   const counters = await readCounters(db, roots);
   let n = 0;
   for (const values of counters.values()) {

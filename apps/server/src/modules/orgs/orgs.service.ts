@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { requireInScope, type Scope, scopeFor } from '../../core/access/scope.ts';
 import type { RequestContext } from '../../core/actor.ts';
 import { AppError, fieldError } from '../../core/app-error.ts';
-import { diffFields, provinceRootOf } from '../../core/audit/audit.ts';
+import { diffFields } from '../../core/audit/audit.ts';
 import { localDate } from '../../core/calendar.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import { newId } from '../../core/ids.ts';
@@ -39,6 +39,7 @@ import {
   requireNotRoot,
 } from './orgs.policy.ts';
 import { orgsRepository as repo } from './orgs.repository.ts';
+import { provinceRootOf } from '../../core/org-path.ts';
 
 type Q = Kysely<DB>;
 

@@ -3,6 +3,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DialectName } from '../../db/dialect.ts';
 import type { DB, MembershipTable, PersonTable, WorkUnitTable } from '../../db/schema.ts';
 import { orgsRepository } from '../orgs/orgs.repository.ts';
+import { idsOnPath, orgIdOfPath } from '../../core/org-path.ts';
 
 /**
  * Subtree counters (decision 0009). `org_stat` holds, per organization and key, a value that
@@ -118,16 +119,6 @@ export function unitValues(unit: CountedUnit): [string, number][] {
   if (required && founded) out.push([STAT_KEYS.requiredFounded, 1]);
   if (founded) out.push([STAT_KEYS.employeesOfUnionized, unit.employee_count]);
   return out;
-}
-
-/** Ids of every organization whose subtree holds `path`, the node itself included. */
-function ancestorIds(path: string): string[] {
-  return path.split('/').filter(Boolean);
-}
-
-/** The id of the organization at `path` (its last segment). */
-function orgIdAt(path: string): string {
-  return ancestorIds(path).at(-1)!;
 }
 
 /** Ids per statement of the lookup below: far below both engines' bound-parameter limits. */
@@ -251,7 +242,7 @@ async function upsert(q: Q, sums: Map<string, number>): Promise<void> {
 }
 
 function sumInto(sums: Map<string, number>, orgPath: string, key: string, n: number): void {
-  for (const id of ancestorIds(orgPath)) {
+  for (const id of idsOnPath(orgPath)) {
     const k = `${id}\u0000${key}`;
     sums.set(k, (sums.get(k) ?? 0) + n);
   }
@@ -270,7 +261,8 @@ export async function applyCounterDeltas(q: Kysely<DB>, dialect: DialectName, de
   // units changed: whether each covers a unit once this transaction's writes are in.
   const activeNet = new Map<string, number>();
   for (const e of deltas.entries) {
-    if (e.status === 'active') activeNet.set(orgIdAt(e.orgPath), (activeNet.get(orgIdAt(e.orgPath)) ?? 0) + e.sign);
+    if (e.status === 'active')
+      activeNet.set(orgIdOfPath(e.orgPath), (activeNet.get(orgIdOfPath(e.orgPath)) ?? 0) + e.sign);
   }
   const changed = [...deltas.coverage].filter(([, n]) => n !== 0);
   // A union whose active members only changed in place (an edited member: -1 and +1) is left
@@ -300,7 +292,7 @@ export async function applyCounterDeltas(q: Kysely<DB>, dialect: DialectName, de
     };
     for (const e of deltas.entries) {
       for (const key of memberKeys(e.person, e.status, cutoffs)) count(e.orgPath, key, e.sign);
-      if (e.status === 'active' && (covered.get(orgIdAt(e.orgPath)) ?? 0) > 0) {
+      if (e.status === 'active' && (covered.get(orgIdOfPath(e.orgPath)) ?? 0) > 0) {
         count(e.orgPath, STAT_KEYS.activeOfUnionized, e.sign);
       }
     }

@@ -13,11 +13,6 @@ import type {
 
 type Q = Kysely<DB>;
 
-/** The ids on a materialized path, root first: `/a/b/c/` → a, b, c. */
-export const idsOnPath = (path: string) => path.split('/').filter(Boolean);
-/** The paths of a node and its ancestors, root first. */
-export const pathsUpTo = (path: string) => idsOnPath(path).map((_, i, ids) => `/${ids.slice(0, i + 1).join('/')}/`);
-
 export type WorkerWithPerson = ModelWorkerTable & {
   person_name: string;
   gender: PersonTable['gender'];

@@ -23,7 +23,7 @@ import type {
 } from '../../db/schema.ts';
 import { eligibilityProblems, inForce, type PolicyRule, SEED_RULES, seedVersions } from './subsidies.policy.ts';
 import { presentApplication, presentAward, presentPlan, presentPolicy, type PlanSkip } from './subsidies.presenter.ts';
-import { idsOnPath, pathsUpTo, subsidiesRepository as repo } from './subsidies.repository.ts';
+import { subsidiesRepository as repo } from './subsidies.repository.ts';
 import {
   FARMER_KEY,
   HARDSHIP_KEY,
@@ -33,6 +33,7 @@ import {
   type SubsidyData,
   subsidyDefinitions,
 } from './subsidies.workflow.ts';
+import { idsOnPath, pathsUpTo } from '../../core/org-path.ts';
 
 /** Ledger purpose of the city's model-worker subsidy fund. */
 export const SUBSIDY_PURPOSE = 'model_worker_subsidy';
