@@ -95,6 +95,12 @@ describe('refreshStaleStatistics (SQLite)', () => {
     expect(await refreshStaleStatistics(db, 'sqlite')).toEqual([]);
   });
 
+  it('passes over a table without rowids, which has no largest rowid to read', async () => {
+    await sql`create table pair (a text not null, b text not null, primary key (a, b)) without rowid`.execute(db);
+    await addPeople(3_000);
+    expect(await refreshStaleStatistics(db, 'sqlite')).toEqual(['search']);
+  });
+
   it('leaves PostgreSQL to its autovacuum', async () => {
     await addPeople(3_000);
     expect(await refreshStaleStatistics(db, 'postgres')).toEqual([]);

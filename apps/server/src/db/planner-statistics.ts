@@ -71,14 +71,16 @@ const REFRESH_ROWS_PER_INDEX = 1_000;
  * grows by imports to millions of members. Upkeep: run after a roster import and hourly.
  * Returns the tables analyzed.
  *
- * SQLite only (every table here has rowids). PostgreSQL's autovacuum analyzes a table on its
+ * SQLite only. PostgreSQL's autovacuum analyzes a table on its
  * own once a tenth of it has changed.
  */
 export async function refreshStaleStatistics<D>(db: Kysely<D>, dialect: DialectName): Promise<string[]> {
   if (dialect !== 'sqlite') return [];
+  // Tables with rowids (`wr` = 0): a table WITHOUT ROWID has no largest rowid to read.
   const tables = (
-    await sql<{ name: string }>`select name from sqlite_schema
-      where type = 'table' and substr(name, 1, 7) <> 'sqlite_' order by name`.execute(db)
+    await sql<{ name: string }>`select name from pragma_table_list
+      where schema = 'main' and type = 'table' and wr = 0 and substr(name, 1, 7) <> 'sqlite_'
+      order by name`.execute(db)
   ).rows.map((r) => r.name);
   const counted = new Map<string, number>();
   if (await hasStatTable(db)) {
