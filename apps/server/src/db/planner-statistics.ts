@@ -20,12 +20,12 @@ export const NO_SKIP_SCAN_INDEXES = [
 ] as const;
 
 /**
- * Gather the planner's statistics, of some tables (or indexes) or of all: the only way this project runs
- * ANALYZE, because on SQLite ANALYZE rewrites `sqlite_stat1` and so drops the `noskipscan`
- * marks, which are put back in the same transaction (so no read plans with statistics that
- * lack them). `rowsPerIndex` (SQLite) bounds what ANALYZE reads of each index
- * (`analysis_limit`): the counts it writes are then estimated from each B-tree's shape, and
- * no histogram (`sqlite_stat4`) is gathered.
+ * Gather the planner's statistics, of some tables (or indexes) or of all: the only way this
+ * project runs ANALYZE, because on SQLite ANALYZE rewrites `sqlite_stat1` and so drops the
+ * `noskipscan` marks, which are put back in the same transaction (so no read plans with
+ * statistics that lack them). `rowsPerIndex` (SQLite, `analysis_limit`) bounds how many of an
+ * index's entries ANALYZE reads to judge how selective its columns are; it still counts them
+ * all, and gathers no histogram (`sqlite_stat4`).
  */
 export async function analyze<D>(
   db: Kysely<D>,
@@ -59,9 +59,9 @@ const STALE_MIN_ROWS = 1_000;
 
 /**
  * What a refresh reads of each index. A full ANALYZE reads every index whole while it holds the
- * only write lock (4.5 s for `membership` at a million members); a thousand rows of each gives
- * the planner the selectivities it chooses indexes by, and the entries are only counted (1.0 s
- * for the same table).
+ * only write lock (4.5 s for `membership` at a million members); a thousand entries of each
+ * give the planner the selectivities it chooses indexes by, and the rest are only counted
+ * (1.0 s for the same table).
  */
 const REFRESH_ROWS_PER_INDEX = 1_000;
 
@@ -71,8 +71,8 @@ const REFRESH_ROWS_PER_INDEX = 1_000;
  * grows by imports to millions of members. Upkeep: run after a roster import and hourly.
  * Returns the tables analyzed.
  *
- * SQLite only. PostgreSQL's autovacuum analyzes a table on its
- * own once a tenth of it has changed.
+ * SQLite only. PostgreSQL's autovacuum analyzes a table on its own once a tenth of it has
+ * changed.
  */
 export async function refreshStaleStatistics<D>(db: Kysely<D>, dialect: DialectName): Promise<string[]> {
   if (dialect !== 'sqlite') return [];
