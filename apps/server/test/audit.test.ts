@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../src/core/actor.ts';
@@ -136,13 +137,20 @@ describe('audit chain', () => {
   });
 
   it('the audit:verify command prints the first broken entry and exits 1', async () => {
-    const env: Record<string, string> = { AUDIT_KEY: key.toString('base64'), DATA_DIR: os.tmpdir() };
-    if (t.target.kind === 'postgres') env.DATABASE_URL = t.target.url;
-    else env.DATA_DIR = path.dirname(t.target.file);
-    const lines: string[] = [];
-    const code = await verifyAuditCommand(loadConfig(env), (l) => lines.push(l));
-    expect(code).toBe(1);
-    expect(lines.join('\n')).toMatch(/BROKEN at entry #10/);
+    // On PostgreSQL the command still keeps its key file in DATA_DIR: a folder of this test's
+    // own, not the shared temp folder.
+    const own = t.target.kind === 'postgres' ? fs.mkdtempSync(path.join(os.tmpdir(), 'zhgh-verify-')) : null;
+    try {
+      const env: Record<string, string> = { AUDIT_KEY: key.toString('base64') };
+      if (t.target.kind === 'postgres') Object.assign(env, { DATABASE_URL: t.target.url, DATA_DIR: own! });
+      else env.DATA_DIR = path.dirname(t.target.file);
+      const lines: string[] = [];
+      const code = await verifyAuditCommand(loadConfig(env), (l) => lines.push(l));
+      expect(code).toBe(1);
+      expect(lines.join('\n')).toMatch(/BROKEN at entry #10/);
+    } finally {
+      if (own) fs.rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('another key cannot verify the chain', async () => {
