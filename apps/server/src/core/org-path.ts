@@ -25,6 +25,12 @@ export function parentPath(path: string): string | null {
   return ids.length < 2 ? null : `/${ids.slice(0, -1).join('/')}/`;
 }
 
+/** `/a/b/` covers itself and everything below: the range ['/a/b/', '/a/b0'). */
+export function subtreeUpperBound(path: string): string {
+  // '0' is the character after '/', and ids never contain '/'.
+  return path.slice(0, -1) + '0';
+}
+
 /** `/1/5/23/` → `/1/`: the province root, future sharding key. */
 export function provinceRootOf(orgPath: string | null | undefined): string | null {
   if (!orgPath) return null;

@@ -11,6 +11,7 @@ import {
 import pg from 'pg';
 import { type Checkpointer, type CheckpointMode, startCheckpointer } from './sqlite-checkpointer.ts';
 import { ReadWriteSqliteDialect } from './sqlite-driver.ts';
+import { subtreeUpperBound } from '../core/org-path.ts';
 
 export { sqliteEachRow } from './sqlite-driver.ts';
 
@@ -272,7 +273,7 @@ export async function lockShared(trx: Kysely<unknown>, name: DialectName, key: n
  */
 export function pathInSubtree(name: DialectName, column: string, path: string): Expression<SqlBool> {
   const ref = name === 'postgres' ? sql`${sql.ref(column)} collate "C"` : sql.ref(column);
-  return sql<SqlBool>`(${ref} >= ${path} and ${ref} < ${path.slice(0, -1) + '0'})`;
+  return sql<SqlBool>`(${ref} >= ${path} and ${ref} < ${subtreeUpperBound(path)})`;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Services } from '../../app.ts';
 import type { RequestContext } from '../../core/actor.ts';
 import type { CoreDeps } from '../../core/deps.ts';
 import type { OrganizationTable } from '../../db/schema.ts';
+import { subtreeUpperBound } from '../../core/org-path.ts';
 
 /**
  * A handful of honours kept by the demo city federation, so the registry is not empty: one
@@ -94,7 +95,7 @@ export async function seedModelWorkers(
     .selectFrom('membership')
     .select('person_id')
     .where('org_path', '>=', keeper.path)
-    .where('org_path', '<', `${keeper.path.slice(0, -1)}0`)
+    .where('org_path', '<', subtreeUpperBound(keeper.path))
     .where('ended_on', 'is', null)
     .orderBy('id')
     .executeTakeFirst();

@@ -1,7 +1,7 @@
 import { type Expression, type ExpressionBuilder, sql, type SqlBool } from 'kysely';
 import { AppError } from '../app-error.ts';
 import type { Principal } from './principal.ts';
-import { idsOnPath } from '../org-path.ts';
+import { idsOnPath, subtreeUpperBound } from '../org-path.ts';
 
 /**
  * THE scope helper. Every org-scoped query and check goes through here: lists, details,
@@ -28,12 +28,6 @@ export function minimalPaths(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of sorted) if (!out.some((q) => p.startsWith(q))) out.push(p);
   return out;
-}
-
-/** `/a/b/` covers itself and everything below: the range ['/a/b/', '/a/b0'). */
-export function subtreeUpperBound(path: string): string {
-  // '0' is the character after '/', and ids never contain '/'.
-  return path.slice(0, -1) + '0';
 }
 
 export function covers(scope: Scope, orgPath: string | null | undefined): boolean {

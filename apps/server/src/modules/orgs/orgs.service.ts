@@ -39,7 +39,7 @@ import {
   requireNotRoot,
 } from './orgs.policy.ts';
 import { orgsRepository as repo } from './orgs.repository.ts';
-import { provinceRootOf } from '../../core/org-path.ts';
+import { parentPath, provinceRootOf } from '../../core/org-path.ts';
 
 type Q = Kysely<DB>;
 
@@ -401,7 +401,7 @@ export function createOrgsService(deps: CoreDeps, regions: RegionsService, workf
         // leave the old ancestors and join the new ones.
         const values = await readNodeValues(s.trx, n.id);
         const deltas = new CounterDeltas();
-        deltas.subtree(n.path.slice(0, n.path.length - n.id.length - 1), values, -1);
+        deltas.subtree(parentPath(n.path)!, values, -1);
         deltas.subtree(p.path, values, 1);
         await applyCounterDeltas(s.trx, dialect, deltas);
         await s.audit({

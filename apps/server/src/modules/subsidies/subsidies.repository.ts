@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { inScope, type Scope, subtreeUpperBound } from '../../core/access/scope.ts';
+import { inScope, type Scope } from '../../core/access/scope.ts';
+import { subtreeUpperBound } from '../../core/org-path.ts';
 import type {
   DB,
   ModelWorkerTable,
